@@ -1,0 +1,156 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# dm-ssdcache top-level Makefile. Everything built goes under build/,
+# downloaded kernels under cache/ (both ignored by git).
+#
+#   make                      userspace tools, unit tests, module for both kernels
+#   make module KDIR=<dir>    module for one kernel build dir (DKMS, distro headers)
+#   make modules              module for every fetched Debian kernel (6.1, 6.12)
+#   make unit                 build and run the cmocka unit tests (ASan + UBSan)
+#   make check                everything: build, unit tests, VM scenarios on both
+#                             kernels; ends with "N passed, N failed"
+#   make vm-test KVER=6.1 SCENARIOS="smoke"   run some VM scenarios on one kernel
+#   make vm-shell KVER=6.1    interactive shell in the test VM
+#   make demo                 install deps, build, run the demo in a VM
+#   make selftest             prove the VM harness fails on bad scenarios
+#   make checkpatch | sparse  kernel coding style / static checks
+#   make clean                remove build/ (keeps the kernel cache)
+
+REPO    := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
+BUILD   := $(REPO)/build
+SHELL   := /bin/bash
+
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Wno-unused-parameter
+KVERS   ?= 6.1 6.12
+KVER    ?= 6.1
+# Extra arguments for Kbuild, e.g. KBUILD_ARGS="W=1".
+KBUILD_ARGS ?=
+
+# The files that make up the kernel module (copied into the build dir).
+MODULE_FILES := Kbuild kernel core include
+
+CORE_SRCS  := $(sort $(wildcard core/*.c))
+TOOL_SRCS  := $(sort $(wildcard tools/*.c))
+UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
+HDRS       := $(shell find include -name '*.h' 2>/dev/null)
+
+# Userspace tools: every tools/NAME.c is one program, linked with the core.
+TOOLS_CFLAGS := $(CFLAGS) $(WARN) -Iinclude -MMD -MP
+TOOLS_LDLIBS ?=
+CORE_OBJS    := $(patsubst core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
+TOOLS        := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
+
+# Unit tests: every tests/unit/test_*.c is linked with all of core/*.c.
+SAN          := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_CFLAGS  := -O1 -g $(WARN) $(SAN) -Iinclude -Itests/unit -MMD -MP
+UNIT_CORE    := $(patsubst core/%.c,$(BUILD)/unit/core/%.o,$(CORE_SRCS))
+UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
+
+.PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
+	demo selftest checkpatch sparse deps clean help
+
+all: tools unit-build modules
+
+help:
+	@sed -n '3,17p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+
+# ---------------------------------------------------------------- userspace
+tools: $(TOOLS)
+
+$(BUILD)/core/%.o: core/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLS_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tools/%.o: tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLS_CFLAGS) -c -o $@ $<
+
+$(BUILD)/bin/%: $(BUILD)/tools/%.o $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(TOOLS_LDLIBS)
+
+# ---------------------------------------------------------------- unit tests
+unit-build: $(UNIT_BINS)
+
+$(BUILD)/unit/core/%.o: core/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(UNIT_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/test_%: $(BUILD)/unit/test_%.o $(UNIT_CORE)
+	$(CC) $(SAN) -o $@ $^ -lcmocka
+
+unit: unit-build
+	@$(REPO)/scripts/run-unit.sh $(UNIT_BINS)
+
+-include $(CORE_OBJS:.o=.d) $(UNIT_CORE:.o=.d) $(UNIT_BINS:=.d) \
+	$(patsubst tools/%.c,$(BUILD)/tools/%.d,$(TOOL_SRCS))
+
+# ---------------------------------------------------------------- kernel module
+# make module KDIR=<kernel build dir>: the sources are mirrored into
+# build/module/<kernel release>/ and built there with the standard Kbuild call,
+# so the source tree stays clean and several kernels can be built side by side.
+module:
+	@test -n "$(KDIR)" || { echo "usage: make module KDIR=<kernel build dir>, e.g. KDIR=/lib/modules/\$$(uname -r)/build" >&2; exit 2; }
+	@test -f "$(KDIR)/Makefile" || { echo "make module: $(KDIR) is not a kernel build dir (no Makefile)" >&2; exit 2; }
+	@set -e; rel=$$($(REPO)/scripts/kernelrelease.sh "$(KDIR)"); \
+	dir=$(BUILD)/module/$$rel; \
+	$(REPO)/scripts/sync-tree.sh $(REPO) $$dir $(MODULE_FILES); \
+	echo "  MODULE  $$rel -> $$dir/dm-ssdcache.ko"; \
+	$(MAKE) -C "$(KDIR)" M=$$dir $(KBUILD_ARGS) modules
+
+kernels:
+	@$(REPO)/scripts/fetch-kernels.sh >/dev/null
+
+# Module (plus the harness self-test module) for every fetched Debian kernel.
+modules: kernels
+	@set -e; for k in $(KVERS); do \
+		kdir=$$($(REPO)/scripts/kernels.sh $$k kdir); \
+		$(MAKE) --no-print-directory module KDIR=$$kdir; \
+		rel=$$($(REPO)/scripts/kernelrelease.sh $$kdir); \
+		$(REPO)/scripts/sync-tree.sh $(REPO)/tests/vm/kmod $(BUILD)/vmtest-kmod/$$rel Kbuild vmtest_warn.c; \
+		$(MAKE) --no-print-directory -C $$kdir M=$(BUILD)/vmtest-kmod/$$rel modules >/dev/null; \
+	done
+
+# ---------------------------------------------------------------- tests
+# SCENARIOS: VM scenarios to run (default: all but selftest-*); KVERS: kernels.
+check:
+	@$(REPO)/scripts/check.sh $(if $(SCENARIOS),--scenarios "$(SCENARIOS)") --kernels "$(KVERS)"
+
+vm-test: all
+	@$(REPO)/scripts/vm-run.sh -k $(KVER) $(SCENARIOS)
+
+vm-shell: tools modules
+	@$(REPO)/scripts/vm-run.sh -k $(KVER) --shell
+
+selftest: all
+	@$(REPO)/tests/vm/selftest --kernels "$(KVERS)"
+
+demo:
+	@$(REPO)/scripts/install-deps.sh
+	@$(MAKE) --no-print-directory tools modules
+	@$(REPO)/scripts/vm-run.sh -k $(KVER) --demo
+
+deps:
+	@$(REPO)/scripts/install-deps.sh
+
+# ---------------------------------------------------------------- style
+checkpatch:
+	@$(REPO)/scripts/checkpatch.sh
+
+# Sparse (C=2: check every file, also those that are up to date).
+sparse: kernels
+	@set -e; kdir=$${KDIR:-$$($(REPO)/scripts/kernels.sh $(KVER) kdir)}; \
+	rel=$$($(REPO)/scripts/kernelrelease.sh "$$kdir"); \
+	dir=$(BUILD)/sparse/$$rel; \
+	$(REPO)/scripts/sync-tree.sh $(REPO) $$dir $(MODULE_FILES); \
+	$(MAKE) -C "$$kdir" M=$$dir C=2 modules 2>&1 | tee $$dir/sparse.log; \
+	! grep -E 'warning:|error:' $$dir/sparse.log
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the Debian 12 packages needed to build dm-ssdcache, fetch the test
+# kernels and run the QEMU test bed. Idempotent: installs only what is
+# missing. Used by .ci/run and "make demo".
+#
+#   scripts/install-deps.sh [--update] [--print]
+#     --update   run apt-get update first (CI does)
+#     --print    only print the package list
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+
+# What we use directly.
+PKGS=(
+	make gcc libc6-dev          # userspace tools, unit tests
+	libcmocka-dev               # unit tests
+	libdevmapper-dev            # userspace tools
+	kmod xz-utils zstd          # depmod/modprobe, compressed modules
+	qemu-system-x86             # the test VM (TCG, no KVM needed)
+	busybox-static dmsetup fio cpio   # the guest's userland
+	sparse perl                 # make sparse, make checkpatch
+)
+
+update=0 print=0
+for a in "$@"; do
+	case $a in
+	--update) update=1 ;;
+	--print) print=1 ;;
+	*) echo "usage: $0 [--update] [--print]" >&2; exit 2 ;;
+	esac
+done
+
+export DEBIAN_FRONTEND=noninteractive
+if [ "$update" = 1 ]; then
+	apt-get update -q
+fi
+
+# Plus what Debian's kernel headers need to build modules (gcc-12, pahole,
+# ...), resolved for the kernels we test against.
+mapfile -t KDEPS < <("$REPO/scripts/fetch-kernels.sh" --build-deps)
+mapfile -t ALL < <(printf '%s\n' "${PKGS[@]}" "${KDEPS[@]}" | sed 's/#.*//' | tr ' ' '\n' | grep . | sort -u)
+
+if [ "$print" = 1 ]; then
+	printf '%s\n' "${ALL[@]}"
+	exit 0
+fi
+
+missing=()
+for p in "${ALL[@]}"; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing+=("$p")
+done
+if [ ${#missing[@]} = 0 ]; then
+	echo "install-deps: all ${#ALL[@]} packages installed"
+	exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: error: not root; run: sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+	exit 1
+fi
+if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+	[ "$update" = 1 ] && exit 1
+	echo "install-deps: retrying after apt-get update" >&2
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

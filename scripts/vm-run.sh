@@ -1,0 +1,404 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run VM scenarios (tests/vm/scenarios/NAME.sh) in QEMU on one of the fetched
+# Debian kernels.
+#
+#   scripts/vm-run.sh [-k KVER] [-t SECONDS] [-o DIR] [-v] [SCENARIO...]
+#   scripts/vm-run.sh [-k KVER] --shell      interactive shell in the VM
+#   scripts/vm-run.sh [-k KVER] --demo       the demo (tests/vm/demo.sh)
+#
+#   -k KVER     6.1 (default), 6.12, or a full version
+#   -t SECONDS  default timeout per scenario (default 300; "# timeout:" wins)
+#   -o DIR      write DIR/<kver>/<scenario>.result ("PASS 12s" or
+#               "FAIL 12s <reason>"); default build/vm/results
+#   -v          show the scenarios' output as they run
+#   SCENARIO    default: every scenario without "# check: no"
+#
+# Scenario headers (comment lines near the top of the script):
+#   # disks: 256M 64M     virtio disks (sparse files under build/), /dev/vda, ...
+#   # timeout: 120        seconds, for this scenario
+#   # powercut: marker    kill the VM when the scenario calls powercut_point
+#   # powercut: after=20  kill the VM 20 s after the scenario started
+#                         (then boot again on the same disks with PHASE=2)
+#   # check: no           not run unless named explicitly
+# Scenarios without disks and power cuts share one boot; the others get their
+# own.
+#
+# A scenario fails on a non-zero exit status, a timeout, a VM that dies, or a
+# kernel log line matching BUG:|WARNING:|Oops|general protection|blocked for
+# more than|Call Trace (checked in the guest per scenario and again on the
+# host in the console log). Exit status: 0 if everything passed.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$REPO/build}
+SCEN_DIR=$REPO/tests/vm/scenarios
+BAD_RE='BUG:|WARNING:|Oops|general protection|blocked for more than|Call Trace'
+IGNORE_RE='module verification failed'
+BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-180}
+
+KVER=${KVER:-6.1}
+TIMEOUT=${VM_TIMEOUT:-300}
+OUTDIR=$BUILD/vm/results
+VERBOSE=0
+MODE=run
+SCENARIOS=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	-k) KVER=$2; shift ;;
+	-t) TIMEOUT=$2; shift ;;
+	-o) OUTDIR=$2; shift ;;
+	-v) VERBOSE=1 ;;
+	--shell) MODE=shell ;;
+	--demo) MODE=demo ;;
+	-h|--help) sed -n '3,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "vm-run: unknown option $1" >&2; exit 2 ;;
+	*) SCENARIOS+=("$1") ;;
+	esac
+	shift
+done
+
+die() { echo "vm-run: error: $*" >&2; exit 1; }
+
+VER=$("$REPO/scripts/kernels.sh" "$KVER" version)
+LINE=$("$REPO/scripts/kernels.sh" | awk -v v="$VER" '$2 == v {print $1}')
+VMLINUZ=$("$REPO/scripts/kernels.sh" "$VER" vmlinuz)
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
+"$REPO/scripts/mkinitramfs.sh" "$VER"
+INITRD=$BUILD/vm/$VER/initramfs.cpio
+USERLAND=$BUILD/vm/userland
+TAG="[$LINE]"
+
+# header FILE KEY: the value of "# KEY: value" in the first 30 lines.
+header() {
+	head -n 30 "$1" | sed -n "s/^# *$2: *//p" | head -n1
+}
+
+# qemu_cmd APPEND CONSOLE RESULT [DISK...]: fill QEMU[] with the command.
+qemu_cmd() {
+	local append=$1 console=$2 result=$3 d
+	shift 3
+	QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G
+		-nographic -no-reboot -nic none
+		-kernel "$VMLINUZ" -initrd "$INITRD"
+		-append "console=ttyS0 panic=-1 oops=panic $append"
+		-virtfs "local,path=$USERLAND,mount_tag=userland,security_model=none,readonly=on")
+	if [ "$console" = stdio ]; then
+		QEMU+=(-serial mon:stdio -serial "file:$result")
+	else
+		QEMU+=(-monitor none -serial "file:$console" -serial "file:$result")
+	fi
+	for d in "$@"; do
+		QEMU+=(-drive "file=$d,if=virtio,format=raw,cache=$DISK_CACHE,aio=threads")
+	done
+}
+
+# Host page cache bypass for the disk images, if the file system allows it.
+disk_cache_mode() {
+	local f=$BUILD/vm/.odirect-test
+	mkdir -p "$BUILD/vm"
+	if dd if=/dev/zero of="$f" bs=4096 count=1 oflag=direct 2>/dev/null; then
+		DISK_CACHE=none
+	else
+		DISK_CACHE=writeback
+		echo "vm-run: $BUILD does not support O_DIRECT; disks use cache=writeback" >&2
+	fi
+	rm -f "$f"
+}
+disk_cache_mode
+
+if [ "$MODE" = shell ]; then
+	mkdir -p "$BUILD/vm/$VER/shell"
+	qemu_cmd "vmtest.mode=shell" stdio "$BUILD/vm/$VER/shell/result.log"
+	echo "vm-run: booting $VER; in the guest: 'poweroff -f' (or exit) to leave, Ctrl-A X kills qemu" >&2
+	exec "${QEMU[@]}"
+fi
+if [ "$MODE" = demo ]; then
+	SCENARIOS=(demo)
+	VERBOSE=2
+	SCEN_DIR=$REPO/tests/vm
+fi
+
+if [ ${#SCENARIOS[@]} = 0 ]; then
+	for f in "$SCEN_DIR"/*.sh; do
+		[ "$(header "$f" check)" = no ] && continue
+		SCENARIOS+=("$(basename "$f" .sh)")
+	done
+fi
+for s in "${SCENARIOS[@]}"; do
+	[ -f "$SCEN_DIR/$s.sh" ] || die "no scenario $SCEN_DIR/$s.sh"
+done
+
+RUNDIR=$BUILD/vm/$VER/runs
+RESDIR=$OUTDIR/$LINE
+mkdir -p "$RUNDIR" "$RESDIR"
+
+declare -A RESULT        # scenario -> "PASS 12s" | "FAIL 12s reason"
+NFAIL=0
+
+record() {                # record NAME STATUS SECONDS REASON
+	local line="$2 $3s${4:+ $4}"
+	RESULT[$1]=$line
+	echo "$line" >"$RESDIR/$1.result"
+	echo "$TAG $1: $line"
+}
+
+# boot NAME PHASE POWERCUT TIMEOUTS SCENARIO... -- DISK...
+# Boots once and runs the scenarios in order. Sets:
+#   B_DONE[]     scenario -> result line reported by the guest (or our verdict)
+#   B_STARTED    scenarios that started; B_CUT=1 if we cut the power
+#   B_LOG        the run directory
+declare -A B_DONE
+# kill_vm SUBSHELL-PID PIDFILE: kill -9 the qemu process (a power cut).
+kill_vm() {
+	local i pid
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		pid=$(cat "$2" 2>/dev/null || true)
+		[ -n "$pid" ] && break
+		sleep 0.2
+	done
+	if [ -n "$pid" ]; then
+		kill -9 "$pid" 2>/dev/null || true
+	else
+		kill -9 "$1" 2>/dev/null || true
+	fi
+}
+
+boot() {
+	local name=$1 phase=$2 powercut=$3
+	shift 3
+	local scen=() disks=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do scen+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	disks=("$@")
+	B_LOG=$RUNDIR/$name.phase$phase
+	rm -rf "$B_LOG"
+	mkdir -p "$B_LOG"
+	local console=$B_LOG/console.log result=$B_LOG/result.log
+	: >"$console"
+	: >"$result"
+	local list
+	list=$(IFS=,; echo "${scen[*]}")
+	qemu_cmd "vmtest.scenarios=$list vmtest.phase=$phase" "$console" "$result" "${disks[@]}"
+	printf '%q ' "${QEMU[@]}" >"$B_LOG/qemu.cmd"
+	B_DONE=()
+	B_STARTED=()
+	B_CUT=0
+	local t_start=$SECONDS t_boot=-1 cur= cur_start=0 deadline=0 done_at=-1 n=0 verdict=
+	# qemu runs in a subshell so that bash reports its SIGKILL there, not here;
+	# it is killed by its own pid (-pidfile).
+	rm -f "$B_LOG/qemu.pid"
+	("${QEMU[@]}" -pidfile "$B_LOG/qemu.pid"; echo "qemu exit status $?") </dev/null >"$B_LOG/qemu.out" 2>&1 &
+	local qpid=$!
+
+	local lines l kind a b
+	while :; do
+		local alive=1
+		kill -0 "$qpid" 2>/dev/null || alive=0
+		# New complete lines on the result port.
+		mapfile -t -s "$n" lines < <(tr -d '\r' <"$result")
+		if [ ${#lines[@]} -gt 0 ] && [ -n "$(tail -c1 "$result")" ] && [ "$alive" = 1 ]; then
+			unset 'lines[-1]'        # incomplete last line: next round
+		fi
+		n=$((n + ${#lines[@]}))
+		for l in "${lines[@]}"; do
+			read -r kind a b <<<"$l" || true
+			case $kind in
+			BOOT)
+				t_boot=$((SECONDS - t_start))
+				[ "$VERBOSE" = 0 ] || echo "$TAG booted $a $b in ${t_boot}s"
+				echo "$t_boot" >"$B_LOG/boot-seconds" ;;
+			START)
+				cur=$a
+				cur_start=$SECONDS
+				deadline=$((SECONDS + ${TIMEOUTS[$a]:-$TIMEOUT}))
+				B_STARTED+=("$a")
+				[ "$VERBOSE" = 0 ] || echo "$TAG START $a (phase $phase)" ;;
+			RESULT)
+				B_DONE[$a]=$b
+				cur= ;;
+			KLOG)
+				echo "$TAG $l" ;;
+			POWERCUT)
+				echo "$l" >>"$B_LOG/events"
+				if [ "$powercut" = marker ] && [ "$B_CUT" = 0 ]; then
+					kill_vm "$qpid" "$B_LOG/qemu.pid"
+					B_CUT=1
+					[ "$VERBOSE" = 0 ] || echo "$TAG power cut at marker ($a)"
+				fi ;;
+			DONE)
+				done_at=$SECONDS ;;
+			*)
+				if [ "$VERBOSE" = 2 ]; then
+					echo "${l#\[*\] }"
+				elif [ "$VERBOSE" = 1 ]; then
+					echo "$TAG $l"
+				fi ;;
+			esac
+		done
+		[ "$alive" = 1 ] || break
+		[ "$B_CUT" = 1 ] && continue
+		if [ -n "$cur" ] && [ "$SECONDS" -ge "$deadline" ]; then
+			kill_vm "$qpid" "$B_LOG/qemu.pid"
+			B_DONE[$cur]="FAIL $((SECONDS - cur_start))s timeout after ${TIMEOUTS[$cur]:-$TIMEOUT}s"
+			cur=
+			verdict=timeout
+			continue
+		fi
+		case $powercut in
+		after=*)
+			if [ -n "$cur" ] && [ $((SECONDS - cur_start)) -ge "${powercut#after=}" ]; then
+				kill_vm "$qpid" "$B_LOG/qemu.pid"
+				B_CUT=1
+				[ "$VERBOSE" = 0 ] || echo "$TAG power cut after ${powercut#after=}s"
+				continue
+			fi ;;
+		esac
+		if [ "$t_boot" -lt 0 ] && [ $((SECONDS - t_start)) -ge "$BOOT_TIMEOUT" ]; then
+			kill_vm "$qpid" "$B_LOG/qemu.pid"
+			verdict="VM did not boot within ${BOOT_TIMEOUT}s"
+			continue
+		fi
+		if [ "$done_at" -ge 0 ] && [ $((SECONDS - done_at)) -ge 30 ]; then
+			kill_vm "$qpid" "$B_LOG/qemu.pid"   # poweroff hangs
+			continue
+		fi
+		sleep 0.3
+	done
+	wait "$qpid" 2>/dev/null || true
+	B_VERDICT=$verdict
+	# The scenario that was running when the VM died without us cutting it.
+	if [ -n "$cur" ] && [ "$B_CUT" = 0 ]; then
+		B_DONE[$cur]="FAIL $((SECONDS - cur_start))s VM died (panic?) with no result; see $console"
+	fi
+	if [ "$done_at" -lt 0 ] && [ "$B_CUT" = 0 ] && [ -z "$verdict" ]; then
+		B_VERDICT="no DONE marker (VM died)"
+	fi
+
+	# Kernel log on the console, attributed to the scenario that was running
+	# ("vmtest: START <name>" lines come from the guest via /dev/kmsg).
+	tr -d '\r' <"$console" | awk -v bad="$BAD_RE" -v ign="$IGNORE_RE" '
+		/vmtest: START / { for (i = 1; i <= NF; i++) if ($i == "START") cur = $(i + 1); next }
+		$0 ~ bad && $0 !~ ign { print (cur == "" ? "boot" : cur) "\t" $0 }
+	' >"$B_LOG/kernel-bad.txt"
+	if [ -s "$B_LOG/kernel-bad.txt" ]; then
+		echo "$TAG kernel log problems in $console:"
+		sed "s/^/$TAG   /" "$B_LOG/kernel-bad.txt" | head -n 20
+	fi
+	local s first
+	while IFS=$'\t' read -r s first; do
+		if [ "$s" = boot ]; then
+			B_BOOTBAD="${B_BOOTBAD:-$first}"
+			continue
+		fi
+		case ${B_DONE[$s]:-} in
+		FAIL*) ;;
+		*) B_DONE[$s]="FAIL 0s kernel log: ${first:0:120}" ;;
+		esac
+	done <"$B_LOG/kernel-bad.txt"
+}
+
+# Print the guest output of a failed scenario.
+show_failure() {
+	local s=$1 log=$2
+	echo "$TAG ---- $s output ($log/result.log) ----"
+	tr -d '\r' <"$log/result.log" | grep -F "[$s] " | tail -n 40 | sed "s/^/$TAG /"
+	case ${B_DONE[$s]:-} in
+	*timeout*|*died*|*"no result"*)
+		echo "$TAG ---- console tail ($log/console.log) ----"
+		tr -d '\r' <"$log/console.log" | tail -n 25 | sed "s/^/$TAG /" ;;
+	esac
+}
+
+# Verdict for one finished scenario from B_DONE (sets NFAIL, writes result).
+finish() {
+	local s=$1 r=${B_DONE[$1]:-} st secs reason
+	read -r st secs reason <<<"$r"
+	record "$s" "$st" "${secs%s}" "$reason"
+	if [ "$st" != PASS ]; then
+		NFAIL=$((NFAIL + 1))
+		[ "$VERBOSE" = 2 ] || show_failure "$s" "$B_LOG"
+	fi
+}
+
+declare -A TIMEOUTS
+BATCH=()
+SINGLE=()
+for s in "${SCENARIOS[@]}"; do
+	f=$SCEN_DIR/$s.sh
+	t=$(header "$f" timeout)
+	[ -n "$t" ] && TIMEOUTS[$s]=$t
+	if [ -n "$(header "$f" disks)$(header "$f" powercut)" ]; then
+		SINGLE+=("$s")
+	else
+		BATCH+=("$s")
+	fi
+done
+
+B_BOOTBAD=
+nboot=0
+# Scenarios sharing a boot; after a VM death the rest go on in a new boot.
+pending=("${BATCH[@]}")
+while [ ${#pending[@]} -gt 0 ]; do
+	nboot=$((nboot + 1))
+	boot "batch$nboot" 1 none "${pending[@]}" --
+	rest=()
+	for s in "${pending[@]}"; do
+		if [ -n "${B_DONE[$s]:-}" ]; then
+			finish "$s"
+		elif [ ${#B_STARTED[@]} = 0 ]; then
+			B_DONE[$s]="FAIL 0s ${B_VERDICT:-VM failed before running it}"
+			finish "$s"
+		else
+			rest+=("$s")
+		fi
+	done
+	pending=("${rest[@]}")
+done
+
+for s in "${SINGLE[@]}"; do
+	f=$SCEN_DIR/$s.sh
+	pc=$(header "$f" powercut)
+	pc=${pc:-none}
+	ddir=$BUILD/vm/$VER/disks/$s
+	rm -rf "$ddir"
+	mkdir -p "$ddir"
+	disks=()
+	i=0
+	for size in $(header "$f" disks); do
+		i=$((i + 1))
+		truncate -s "$size" "$ddir/disk$i.img"
+		disks+=("$ddir/disk$i.img")
+	done
+	boot "$s" 1 "$pc" "$s" -- "${disks[@]}"
+	if [ "$pc" != none ]; then
+		r=${B_DONE[$s]:-}
+		if [ "${r%% *}" = FAIL ]; then
+			finish "$s"
+			continue
+		fi
+		if [ "$B_CUT" = 0 ]; then
+			if [ "$pc" = marker ] || [ -z "$r" ]; then
+				B_DONE[$s]="FAIL 0s phase 1 ended without the power cut (${r:-${B_VERDICT:-no result}})"
+				finish "$s"
+				continue
+			fi
+		fi
+		# Kernel problems in phase 1 fail the scenario even if phase 2 passes.
+		p1bad=$(cut -f2 "$B_LOG/kernel-bad.txt" | head -n1)
+		boot "$s" 2 none "$s" -- "${disks[@]}"
+		if [ -n "$p1bad" ]; then
+			B_DONE[$s]="FAIL 0s phase 1 kernel log: ${p1bad:0:120}"
+		fi
+	fi
+	[ -n "${B_DONE[$s]:-}" ] || B_DONE[$s]="FAIL 0s ${B_VERDICT:-no result}"
+	finish "$s"
+done
+
+if [ -n "$B_BOOTBAD" ]; then
+	echo "FAIL 0s kernel log outside any scenario: ${B_BOOTBAD:0:120}" >"$RESDIR/boot.result"
+	echo "$TAG boot: FAIL kernel log outside any scenario: $B_BOOTBAD"
+	NFAIL=$((NFAIL + 1))
+fi
+[ "$NFAIL" = 0 ]

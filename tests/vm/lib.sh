@@ -1,0 +1,192 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# Helpers for VM scenarios (busybox sh). A scenario starts with
+#   . /vm/lib.sh
+# and fails by exiting non-zero (fail, assert_eq, must do that for you).
+# Devices the helpers create are removed again when the scenario exits.
+#
+# Environment given by the harness: SCENARIO (name), PHASE (1, or 2 after a
+# power cut). The scenario's working directory is a fresh dir on tmpfs.
+
+export DM_DISABLE_UDEV=1
+_VM_CREATED=/tmp/run/$SCENARIO.devices   # dm devices to remove at exit, in order
+_VM_T0=$(cut -d' ' -f1 /proc/uptime)
+
+# log MSG...: a line with the guest uptime.
+log() {
+	echo "$(cut -d' ' -f1 /proc/uptime) $*"
+}
+
+# fail MSG...: fail the scenario.
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# must CMD...: run CMD, fail the scenario if it fails.
+must() {
+	"$@" || fail "command failed ($?): $*"
+}
+
+# assert_eq ACTUAL EXPECTED [WHAT]
+assert_eq() {
+	if [ "$1" != "$2" ]; then
+		fail "${3:-values differ}: got '$1', expected '$2'"
+	fi
+	log "ok: ${3:-$1 = $2}"
+}
+
+# sectors DEV: size in 512-byte sectors.
+sectors() {
+	blockdev --getsz "$1"
+}
+
+# ---------------------------------------------------------------- device-mapper
+# dm_create NAME TABLE: create a dm device (removed at exit); prints /dev/mapper/NAME.
+dm_create() {
+	dmsetup create "$1" --table "$2" >&2 || fail "dmsetup create $1 '$2' failed"
+	[ -b "/dev/mapper/$1" ] || dmsetup mknodes "$1" >&2
+	[ -b "/dev/mapper/$1" ] || fail "/dev/mapper/$1 did not appear"
+	echo "$1" >>"$_VM_CREATED"
+	echo "/dev/mapper/$1"
+}
+
+# dm_remove NAME
+dm_remove() {
+	dmsetup remove "$1" || {
+		sleep 1
+		dmsetup remove "$1"
+	} || fail "dmsetup remove $1 failed"
+	if [ -f "$_VM_CREATED" ]; then
+		grep -vx "$1" "$_VM_CREATED" >"$_VM_CREATED.new"
+		mv "$_VM_CREATED.new" "$_VM_CREATED"
+	fi
+}
+
+_vm_cleanup() {
+	[ -f "$_VM_CREATED" ] || return 0
+	for d in $(sed '1!G;h;$!d' "$_VM_CREATED"); do
+		dmsetup remove "$d" 2>/dev/null || dmsetup remove --force "$d" 2>/dev/null
+	done
+	rm -f "$_VM_CREATED"
+}
+trap _vm_cleanup EXIT
+
+# ---------------------------------------------------------------- disks
+# load_modules MOD...: modprobe each, fail if one cannot be loaded.
+load_modules() {
+	for m in "$@"; do
+		modprobe "$m" || fail "modprobe $m failed"
+	done
+}
+
+# load_ssdcache: load dm-ssdcache (and dm-mod).
+load_ssdcache() {
+	load_modules dm-mod dm-ssdcache
+	dmsetup targets | grep -q '^ssdcache' || fail "ssdcache target not registered"
+}
+
+# Ram disks: brd with 16 disks of 1 GiB each, allocated lazily (only written
+# pages use memory; the VM has 2 GiB).
+_vm_ram_next() {
+	if [ ! -b /dev/ram0 ]; then
+		modprobe brd rd_nr=16 rd_size=$((1024 * 1024)) || fail "modprobe brd failed"
+	fi
+	for i in $(seq 0 15); do
+		if ! grep -qx "ram$i" /tmp/run/.ram-used 2>/dev/null; then
+			echo "ram$i" >>/tmp/run/.ram-used
+			echo "/dev/ram$i"
+			return 0
+		fi
+	done
+	fail "out of ram disks"
+}
+
+# ram_disk NAME SIZE_MB: a fast disk (brd, through dm-linear to get the
+# exact size); prints /dev/mapper/NAME.
+ram_disk() {
+	_r=$(_vm_ram_next) || exit 1
+	dm_create "$1" "0 $(($2 * 2048)) linear $_r 0"
+}
+
+# slow_disk NAME SIZE_MB [DELAY_MS]: an emulated slow disk, dm-delay (default
+# 2 ms for reads and writes; ~8 ms effective under TCG) over a ram disk;
+# prints /dev/mapper/NAME.
+slow_disk() {
+	load_modules dm-delay
+	_b=$(ram_disk "$1-base" "$2") || exit 1
+	dm_create "$1" "0 $(($2 * 2048)) delay $_b 0 ${3:-2}"
+}
+
+# ssdcache_create NAME ORIGIN CACHE [ARGS...]: an ssdcache device over ORIGIN
+# with CACHE as the cache; prints /dev/mapper/NAME.
+ssdcache_create() {
+	_n=$1 _o=$2 _c=$3
+	shift 3
+	dm_create "$_n" "0 $(sectors "$_o") ssdcache $_o $_c${*:+ $*}"
+}
+
+# vdisk N: the N-th virtio disk declared by "# disks:" (1 = /dev/vda).
+vdisk() {
+	_l=$(echo abcdefghijklmnop | cut -c"$1")
+	[ -b "/dev/vd$_l" ] || fail "/dev/vd$_l missing (declare it with '# disks:')"
+	echo "/dev/vd$_l"
+}
+
+# dev_md5 DEV [OFFSET_MB LEN_MB]: md5 of a range of DEV (default: all),
+# read with O_DIRECT.
+dev_md5() {
+	if [ $# -ge 3 ]; then
+		dd if="$1" bs=1M skip="$2" count="$3" iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1
+	else
+		dd if="$1" bs=1M iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1
+	fi
+}
+
+# dev_sha256 DEV [OFFSET_MB LEN_MB]
+dev_sha256() {
+	if [ $# -ge 3 ]; then
+		dd if="$1" bs=1M skip="$2" count="$3" iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1
+	else
+		dd if="$1" bs=1M iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1
+	fi
+}
+
+# ---------------------------------------------------------------- fio
+# run_fio ARGS...: run fio (direct I/O, libaio unless ARGS say otherwise);
+# fail on a non-zero exit, on verify errors and on I/O errors. The output
+# is kept in ./fio.out and printed.
+run_fio() {
+	fio --ioengine=libaio --direct=1 --randrepeat=1 --group_reporting "$@" >fio.out 2>&1
+	_rc=$?
+	cat fio.out
+	[ $_rc = 0 ] || fail "fio failed with status $_rc"
+	if grep -Eiq 'verify: bad|bad magic|crc32c: verify failed|verify failed|err= *[1-9]' fio.out; then
+		fail "fio reported errors"
+	fi
+}
+
+# fio_iops ARGS...: run fio, print only the read+write IOPS (integer).
+fio_iops() {
+	fio --ioengine=libaio --direct=1 --randrepeat=1 --group_reporting --minimal "$@" >fio.terse 2>fio.err ||
+		{ cat fio.err; fail "fio failed"; }
+	# terse v3: field 8 = read IOPS, field 49 = write IOPS.
+	awk -F';' '{ printf "%d\n", $8 + $49 }' fio.terse | tail -n1
+}
+
+# ---------------------------------------------------------------- power cuts
+# powercut_point: tell the host to cut the power now (for "# powercut:
+# marker"). The host kills the VM within about a second; until then the
+# scenario may go on (e.g. keep a workload running).
+powercut_point() {
+	sync
+	echo "POWERCUT $SCENARIO" >/dev/ttyS1
+}
+
+# powercut_now: powercut_point, then wait to be killed.
+powercut_now() {
+	powercut_point
+	sleep 600
+	fail "the host did not cut the power"
+}
