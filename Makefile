@@ -53,6 +53,9 @@ UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 all: tools unit-build modules
 
+# Keep intermediate objects (incremental builds).
+.SECONDARY:
+
 help:
 	@sed -n '3,17p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
@@ -128,7 +131,7 @@ vm-test: all
 vm-shell: tools modules
 	@$(REPO)/scripts/vm-run.sh -k $(KVER) --shell
 
-selftest: all
+selftest:
 	@$(REPO)/tests/vm/selftest --kernels "$(KVERS)"
 
 demo:

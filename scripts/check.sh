@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh [--scenarios "A B"] [--kernels "6.1 6.12"] [--jobs N]
+# What "make check" runs: build everything, run the unit tests, run the VM
+# scenarios on every kernel, and end with exactly one line
+#   N passed, N failed
+# counting unit test cases and each scenario x kernel (a build step that
+# fails counts as one failure). Exit status 0 only if nothing failed.
+#
+# VM_JOBS (default 1) kernels are tested in parallel.
+set -uo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$REPO/build}
+RES=$BUILD/results
+SCEN=
+KVERS="6.1 6.12"
+JOBS=${VM_JOBS:-1}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--scenarios) SCEN=$2; shift ;;
+	--kernels) KVERS=$2; shift ;;
+	--jobs) JOBS=$2; shift ;;
+	*) echo "check: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+t0=$SECONDS
+rm -rf "$RES"
+mkdir -p "$RES/vm"
+failures=()
+note() { echo "== check: $*"; }
+
+step() {                  # step NAME CMD...: run a build step, record failure
+	local name=$1
+	shift
+	note "$name"
+	if ! "$@"; then
+		failures+=("$name")
+		return 1
+	fi
+}
+
+step "build userspace tools and unit tests" make -C "$REPO" --no-print-directory tools unit-build
+ub=$?
+if [ "$ub" = 0 ]; then
+	note "unit tests"
+	RESULTS=$RES/unit.counts make -C "$REPO" --no-print-directory -s unit || true
+fi
+step "build the module for $KVERS" make -C "$REPO" --no-print-directory KVERS="$KVERS" modules
+mb=$?
+
+if [ "$mb" = 0 ]; then
+	for k in $KVERS; do
+		note "VM scenarios on $k${SCEN:+: $SCEN}"
+		if [ "$JOBS" -le 1 ]; then
+			# shellcheck disable=SC2086
+			"$REPO/scripts/vm-run.sh" -k "$k" -o "$RES/vm" $SCEN 2>&1 | tee "$RES/vm-$k.log"
+		else
+			# shellcheck disable=SC2086
+			"$REPO/scripts/vm-run.sh" -k "$k" -o "$RES/vm" $SCEN >"$RES/vm-$k.log" 2>&1 &
+			while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+		fi
+	done
+	wait
+	for k in $KVERS; do
+		[ "$JOBS" -le 1 ] || cat "$RES/vm-$k.log"
+		# A run that produced no result at all (e.g. the initramfs failed).
+		if ! ls "$RES/vm/$k"/*.result >/dev/null 2>&1; then
+			failures+=("VM run on $k (no results)")
+		fi
+	done
+fi
+
+# Count.
+pass=0 fail=${#failures[@]}
+if [ -f "$RES/unit.counts" ]; then
+	read -r p f <"$RES/unit.counts"
+	pass=$((pass + p))
+	fail=$((fail + f))
+	[ "$f" = 0 ] || failures+=("unit tests: $f failed")
+elif [ "$ub" = 0 ]; then
+	fail=$((fail + 1))
+	failures+=("unit tests did not report")
+fi
+for r in "$RES"/vm/*/*.result; do
+	[ -f "$r" ] || continue
+	k=$(basename "$(dirname "$r")")
+	s=$(basename "$r" .result)
+	if [ "$(cut -d' ' -f1 "$r")" = PASS ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		failures+=("$s on $k: $(cut -d' ' -f2- "$r")")
+	fi
+done
+
+note "done in $((SECONDS - t0))s"
+for f in "${failures[@]}"; do
+	echo "FAILED: $f"
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
