@@ -152,8 +152,8 @@ sparse: kernels
 	rel=$$($(REPO)/scripts/kernelrelease.sh "$$kdir"); \
 	dir=$(BUILD)/sparse/$$rel; \
 	$(REPO)/scripts/sync-tree.sh $(REPO) $$dir $(MODULE_FILES); \
-	$(MAKE) -C "$$kdir" M=$$dir C=2 modules 2>&1 | tee $$dir/sparse.log; \
-	! grep -E 'warning:|error:' $$dir/sparse.log
+	$(MAKE) -s -C "$$kdir" M=$$dir C=2 modules 2>&1 | sed "s|$$dir/||" | tee $$dir/sparse.log; \
+	if grep -qE 'warning:|error:' $$dir/sparse.log; then exit 1; fi; echo "sparse ($$rel): no warnings"
 
 clean:
 	rm -rf $(BUILD)

@@ -6,7 +6,9 @@
 # missing. Used by .ci/run and "make demo".
 #
 #   scripts/install-deps.sh [--update] [--print]
-#     --update   run apt-get update first (CI does)
+#     --update   run apt-get update first, then apt-get install -y all of
+#                them (CI does); without it only missing packages are
+#                installed
 #     --print    only print the package list
 set -euo pipefail
 
@@ -48,6 +50,13 @@ if [ "$print" = 1 ]; then
 fi
 
 missing=()
+if [ "$update" = 1 ]; then
+	# CI: apt-get install -y of every package (idempotent; also brings
+	# installed ones up to date with the metadata just fetched).
+	echo "install-deps: apt-get install -y --no-install-recommends ${ALL[*]}"
+	apt-get install -y -q --no-install-recommends "${ALL[@]}"
+	exit 0
+fi
 for p in "${ALL[@]}"; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
 	[ "$st" = installed ] || missing+=("$p")
