@@ -43,6 +43,7 @@ step() {                  # step NAME CMD...: run a build step, record failure
 	fi
 }
 
+step "Debian packages" "$REPO/scripts/install-deps.sh"
 step "build userspace tools and unit tests" make -C "$REPO" --no-print-directory tools unit-build
 ub=$?
 if [ "$ub" = 0 ]; then
