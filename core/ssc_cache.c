@@ -20,10 +20,11 @@ int ssc_cache_init(struct ssc_cache *c, const struct ssc_geom *g,
 		   enum ssc_policy policy,
 		   void *(*zalloc)(size_t size, void *arg), void *arg)
 {
+	struct ssc_geom geom = *g;	/* @g may point into @c */
 	uint64_t w;
 
 	memset(c, 0, sizeof(*c));
-	c->g = *g;
+	c->g = geom;
 	c->policy = policy;
 	c->ways = zalloc(g->nr_ways * sizeof(*c->ways), arg);
 	if (!c->ways)

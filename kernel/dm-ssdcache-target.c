@@ -201,9 +201,7 @@ static const char *ssc_name(struct ssc_ctx *sc)
 	return dm_table_device_name(sc->ti->table);
 }
 
-/*----------------------------------------------------------------
- * Deferred bios and background accounting
- *--------------------------------------------------------------*/
+/* ---- Deferred bios and background accounting ---- */
 
 static void ssc_defer(struct ssc_ctx *sc, struct bio_list *bios)
 {
@@ -228,9 +226,7 @@ static void ssc_bg_put(struct ssc_ctx *sc)
 		wake_up_all(&sc->bg_wait);
 }
 
-/*----------------------------------------------------------------
- * Block locks (stripes)
- *--------------------------------------------------------------*/
+/* ---- Block locks (stripes) ---- */
 
 static u32 ssc_stripe_of(struct ssc_ctx *sc, u64 oblock)
 {
@@ -341,9 +337,7 @@ static void ssc_downgrade(struct ssc_ctx *sc, struct ssc_io *io)
 	ssc_wake(sc, s, ssc_lock_downgrade(&s->st), flags);
 }
 
-/*----------------------------------------------------------------
- * Set operations
- *--------------------------------------------------------------*/
+/* ---- Set operations ---- */
 
 /* Find @oblock's way and take a reference on it. */
 static u64 ssc_lookup(struct ssc_ctx *sc, u64 oblock, u64 *sets,
@@ -436,9 +430,7 @@ static void ssc_io_put_way(struct ssc_ctx *sc, struct ssc_io *io)
 	io->way = SSC_NO_BLOCK;
 }
 
-/*----------------------------------------------------------------
- * Remapping
- *--------------------------------------------------------------*/
+/* ---- Remapping ---- */
 
 static void remap_origin(struct ssc_ctx *sc, struct bio *bio)
 {
@@ -460,9 +452,7 @@ static void remap_cache(struct ssc_ctx *sc, struct bio *bio, u64 way)
 	bio->bi_iter.bi_sector = cache_sector(sc, way, t);
 }
 
-/*----------------------------------------------------------------
- * Fills
- *--------------------------------------------------------------*/
+/* ---- Fills ---- */
 
 static void ssc_fill_free(struct ssc_fill *f)
 {
@@ -587,9 +577,7 @@ static bool ssc_start_fill(struct ssc_ctx *sc, struct ssc_io *io,
 	return true;
 }
 
-/*----------------------------------------------------------------
- * Reads
- *--------------------------------------------------------------*/
+/* ---- Reads ---- */
 
 /*
  * Start a fill of the read's range, unless a BYPASS writer holds the block:
@@ -687,9 +675,7 @@ static int ssc_map_read(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 	return DM_MAPIO_REMAPPED;
 }
 
-/*----------------------------------------------------------------
- * Writes
- *--------------------------------------------------------------*/
+/* ---- Writes ---- */
 
 static void ssc_write_complete(struct ssc_io *io);
 
@@ -990,9 +976,7 @@ static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 	return DM_MAPIO_SUBMITTED;
 }
 
-/*----------------------------------------------------------------
- * Flushes and the map entry point
- *--------------------------------------------------------------*/
+/* ---- Flushes and the map entry point ---- */
 
 static int ssc_map_flush(struct ssc_ctx *sc, struct ssc_io *io,
 			 struct bio *bio)
@@ -1180,9 +1164,7 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 	return DM_ENDIO_DONE;
 }
 
-/*----------------------------------------------------------------
- * Constructor, destructor, suspend
- *--------------------------------------------------------------*/
+/* ---- Constructor, destructor, suspend ---- */
 
 static void *ssc_zalloc(size_t size, void *arg)
 {
@@ -1379,9 +1361,7 @@ static void ssc_postsuspend(struct dm_target *ti)
 	ssc_wait_idle(ti->private);
 }
 
-/*----------------------------------------------------------------
- * Status and messages
- *--------------------------------------------------------------*/
+/* ---- Status and messages ---- */
 
 static void ssc_sum_stats(struct ssc_ctx *sc, u64 *v)
 {
