@@ -30,6 +30,8 @@
 #include <linux/wait.h>
 #include <linux/percpu.h>
 #include <linux/log2.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/device-mapper.h>
 #include <linux/dm-kcopyd.h>
 
@@ -93,6 +95,7 @@ struct ssc_ctx {
 	struct dm_target *ti;
 	struct dm_dev *origin;
 	struct dm_dev *cdev;
+	bool claimed;
 	struct ssc_config cfg;
 	struct ssc_cache c;
 	spinlock_t *set_locks;
@@ -180,6 +183,68 @@ struct ssc_fill {
 };
 
 static struct kmem_cache *ssc_wb_cache;
+
+/*
+ * Cache devices in use, so that two ssdcache devices never share one (a
+ * table reload of the same mapped device may, for the time both tables
+ * exist).
+ */
+struct ssc_claim {
+	struct list_head list;
+	dev_t dev;
+	struct mapped_device *md;
+	unsigned int count;
+};
+
+static LIST_HEAD(ssc_claims);
+static DEFINE_MUTEX(ssc_claims_lock);
+
+static int ssc_claim_cache(struct dm_target *ti, dev_t dev)
+{
+	struct mapped_device *md = dm_table_get_md(ti->table);
+	struct ssc_claim *c;
+	int r = 0;
+
+	mutex_lock(&ssc_claims_lock);
+	list_for_each_entry(c, &ssc_claims, list) {
+		if (c->dev != dev)
+			continue;
+		if (c->md != md)
+			r = -EBUSY;
+		else
+			c->count++;
+		goto out;
+	}
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c) {
+		r = -ENOMEM;
+		goto out;
+	}
+	c->dev = dev;
+	c->md = md;
+	c->count = 1;
+	list_add(&c->list, &ssc_claims);
+out:
+	mutex_unlock(&ssc_claims_lock);
+	return r;
+}
+
+static void ssc_unclaim_cache(dev_t dev)
+{
+	struct ssc_claim *c;
+
+	mutex_lock(&ssc_claims_lock);
+	list_for_each_entry(c, &ssc_claims, list) {
+		if (c->dev == dev) {
+			if (!--c->count) {
+				list_del(&c->list);
+				kfree(c);
+			}
+			break;
+		}
+	}
+	mutex_unlock(&ssc_claims_lock);
+}
 
 static void ssc_stat(struct ssc_ctx *sc, enum ssc_stat s)
 {
@@ -1197,6 +1262,8 @@ static void ssc_free(struct ssc_ctx *sc)
 	kvfree(sc->stripes);
 	kvfree(sc->set_locks);
 	ssc_cache_exit(&sc->c, ssc_release, NULL);
+	if (sc->claimed)
+		ssc_unclaim_cache(sc->cdev->bdev->bd_dev);
 	if (sc->cdev)
 		dm_put_device(sc->ti, sc->cdev);
 	if (sc->origin)
@@ -1225,6 +1292,12 @@ static int ssc_get_devices(struct ssc_ctx *sc, struct dm_target *ti)
 		ti->error = "Origin and cache are the same device";
 		return -EINVAL;
 	}
+	r = ssc_claim_cache(ti, sc->cdev->bdev->bd_dev);
+	if (r) {
+		ti->error = "Cache device is in use by another ssdcache device";
+		return r;
+	}
+	sc->claimed = true;
 	olbs = bdev_logical_block_size(sc->origin->bdev);
 	clbs = bdev_logical_block_size(sc->cdev->bdev);
 	if (olbs != clbs) {
