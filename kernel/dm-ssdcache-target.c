@@ -1,83 +1,1577 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * dm-ssdcache: placeholder pass-through target (replaced by the real cache).
+ * dm-ssdcache: a device-mapper target that caches a slow origin device on a
+ * fast cache device (writethrough, writeback or readcache).
+ *
+ * This file is the mechanism: bios, devices, locks, work queues. Placement,
+ * lookup, replacement and per sub-block state live in the shared core
+ * (core/, include/ssdcache/ssc_core.h), which has no kernel dependencies.
+ *
+ * Concurrency in one paragraph: every bio touches one cache block (the
+ * target's max_io_len is the block size). Before it looks at the cache it
+ * takes the lock of its origin block's stripe (struct ssc_stripe) in the mode
+ * ssc_core.h describes: reads and fills SHARED, cache-updating writes EXCL,
+ * writes that only cancel the cached copy BYPASS, write-behind copies WB.
+ * A bio that cannot get its lock waits on the stripe and is re-run from the
+ * deferred worker when the lock is released. Set state (ways, bitmaps) is
+ * protected by one spinlock per set. No lock is held across I/O and no two
+ * of these locks are ever nested.
  */
 #include <linux/module.h>
+#include <linux/init.h>
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/highmem.h>
+#include <linux/vmalloc.h>
+#include <linux/mempool.h>
+#include <linux/workqueue.h>
+#include <linux/wait.h>
+#include <linux/percpu.h>
+#include <linux/log2.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/device-mapper.h>
+#include <linux/dm-kcopyd.h>
+
+#include "ssdcache/ssc_core.h"
 
 #define DM_MSG_PREFIX "ssdcache"
 
-struct ssc_placeholder {
-	struct dm_dev *origin;
-	struct dm_dev *cache;
+#define SSC_MIN_STRIPES		1024
+#define SSC_MAX_STRIPES		65536
+#define SSC_WB_POOL		64
+
+/* Per-cpu statistics, in the order STATUSTYPE_INFO prints them. */
+enum ssc_stat {
+	ST_READ_HITS,		/* reads served from the cache */
+	ST_READ_MISSES,		/* reads sent to the origin */
+	ST_WRITE_HITS,		/* writes to blocks in the cache */
+	ST_WRITE_MISSES,	/* writes to blocks not in the cache */
+	ST_READ_CLEAN,		/* RFC: read hit on valid data */
+	ST_READ_BUSY,		/* RFC: read waited for a busy block */
+	ST_READ_INVALID,	/* RFC: block cached, range not valid */
+	ST_READ_MISS,		/* RFC: block not cached */
+	ST_WRITE_BUSY,		/* RFC: write waited for a busy block */
+	ST_WRITE_CANCEL,	/* RFC: write cancelled a cached copy or fill */
+	ST_WRITE_INVALID,	/* RFC: write invalidated cached data */
+	ST_WRITE_MISS,		/* RFC: write to a block not cached */
+	ST_WRITE_DONE,		/* RFC: write stored in the cache */
+	ST_WRITE_SKIP,		/* RFC: write miss that allocated nothing */
+	ST_BYPASSED,		/* I/O the cache could not take */
+	ST_EVICTIONS,
+	ST_CANCELLED_FILLS,	/* fills dropped (raced a write, no memory) */
+	ST_CANCELLED_BIOS,	/* bios completed with an error */
+	ST_FILLS,		/* fills written to the cache */
+	ST_WRITEBACKS,		/* write-behind copies to the origin */
+	ST_CACHE_ERRORS,	/* failed cache device I/O */
+	ST_ORIGIN_ERRORS,	/* failed origin device I/O */
+	ST_DISCARDS,		/* discards and write-zeroes */
+	ST_FLUSHES,
+	SSC_NR_STATS
 };
 
-static int ssc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
-{
-	struct ssc_placeholder *p;
-	int r;
+static const char *const ssc_stat_names[SSC_NR_STATS] = {
+	"read_hits", "read_misses", "write_hits", "write_misses",
+	"read_clean", "read_busy", "read_invalid", "read_miss",
+	"write_busy", "write_cancel", "write_invalid", "write_miss",
+	"write_done", "write_skip", "bypassed", "evictions",
+	"cancelled_fills", "cancelled_bios", "fills", "writebacks",
+	"cache_errors", "origin_errors", "discards", "flushes",
+};
 
-	if (argc < 2) {
-		ti->error = "Need <origin> <cache>";
-		return -EINVAL;
+struct ssc_stats {
+	u64 v[SSC_NR_STATS];
+};
+
+struct ssc_stripe {
+	spinlock_t lock;
+	struct ssc_lockst st;
+	struct bio_list waiting;
+};
+
+struct ssc_ctx {
+	struct dm_target *ti;
+	struct dm_dev *origin;
+	struct dm_dev *cdev;
+	bool claimed;
+	struct ssc_config cfg;
+	struct ssc_cache c;
+	spinlock_t *set_locks;
+	struct ssc_stripe *stripes;
+	u32 stripe_mask;
+	atomic64_t clock;
+	struct ssc_stats __percpu *stats;
+
+	struct workqueue_struct *wq;
+	struct bio_set bs;
+	struct dm_kcopyd_client *kc;
+	mempool_t *wb_pool;
+
+	spinlock_t defer_lock;
+	struct bio_list deferred;
+	struct work_struct defer_work;
+
+	atomic_t nr_bg;			/* fills and write-behinds in flight */
+	wait_queue_head_t bg_wait;
+
+	spinlock_t flush_lock;
+	atomic_t nr_wb;			/* write-behinds in flight */
+	struct bio_list flush_wait;	/* origin flushes waiting for them */
+};
+
+enum ssc_io_kind {
+	IO_NONE = 0,		/* completed by us, nothing to do at end_io */
+	IO_READ_HIT,
+	IO_READ_MISS,
+	IO_READ_RETRY,		/* cache read failed, re-sent to the origin */
+	IO_ORIGIN,		/* remapped to the origin under a lock */
+	IO_FLUSH,
+};
+
+/* Per-bio data. */
+struct ssc_io {
+	struct ssc_ctx *sc;
+	struct bio *bio;
+	u64 oblock;
+	u64 way;
+	u32 first;
+	u32 n;
+	u32 stripe;
+	u8 kind;
+	u8 mode;
+	bool locked;
+	bool retry;
+	bool want_excl;
+	bool fill;
+	bool aligned;
+	bool writeback;
+	atomic_t pending;
+	blk_status_t ostatus;
+	blk_status_t cstatus;
+	struct bvec_iter iter;
+	struct work_struct work;
+	struct ssc_wb *wb;
+};
+
+/* A write-behind: copy a dirty range from the cache to the origin. */
+struct ssc_wb {
+	struct ssc_ctx *sc;
+	u64 way;
+	u32 first;
+	u32 n;
+	u32 stripe;
+	sector_t cache_sector;
+	sector_t origin_sector;
+	sector_t count;
+	struct work_struct work;
+};
+
+/* A fill: data read from the origin, written to the cache. */
+struct ssc_fill {
+	struct ssc_ctx *sc;
+	u64 way;
+	u32 first;
+	u32 n;
+	u32 stripe;
+	sector_t cache_sector;
+	unsigned int bytes;
+	unsigned int nr_pages;
+	struct work_struct work;
+	struct page *pages[];
+};
+
+static struct kmem_cache *ssc_wb_cache;
+
+/*
+ * Cache devices in use, so that two ssdcache devices never share one (a
+ * table reload of the same mapped device may, for the time both tables
+ * exist).
+ */
+struct ssc_claim {
+	struct list_head list;
+	dev_t dev;
+	struct mapped_device *md;
+	unsigned int count;
+};
+
+static LIST_HEAD(ssc_claims);
+static DEFINE_MUTEX(ssc_claims_lock);
+
+static int ssc_claim_cache(struct dm_target *ti, dev_t dev)
+{
+	struct mapped_device *md = dm_table_get_md(ti->table);
+	struct ssc_claim *c;
+	int r = 0;
+
+	mutex_lock(&ssc_claims_lock);
+	list_for_each_entry(c, &ssc_claims, list) {
+		if (c->dev != dev)
+			continue;
+		if (c->md != md)
+			r = -EBUSY;
+		else
+			c->count++;
+		goto out;
 	}
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
-	if (!p)
-		return -ENOMEM;
-	r = dm_get_device(ti, argv[0], dm_table_get_mode(ti->table), &p->origin);
-	if (r) {
-		ti->error = "Origin device lookup failed";
-		kfree(p);
-		return r;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c) {
+		r = -ENOMEM;
+		goto out;
 	}
-	r = dm_get_device(ti, argv[1], dm_table_get_mode(ti->table), &p->cache);
-	if (r) {
-		ti->error = "Cache device lookup failed";
-		dm_put_device(ti, p->origin);
-		kfree(p);
-		return r;
-	}
-	ti->private = p;
-	return 0;
+	c->dev = dev;
+	c->md = md;
+	c->count = 1;
+	list_add(&c->list, &ssc_claims);
+out:
+	mutex_unlock(&ssc_claims_lock);
+	return r;
 }
 
-static void ssc_dtr(struct dm_target *ti)
+static void ssc_unclaim_cache(dev_t dev)
 {
-	struct ssc_placeholder *p = ti->private;
+	struct ssc_claim *c;
 
-	dm_put_device(ti, p->origin);
-	dm_put_device(ti, p->cache);
-	kfree(p);
+	mutex_lock(&ssc_claims_lock);
+	list_for_each_entry(c, &ssc_claims, list) {
+		if (c->dev == dev) {
+			if (!--c->count) {
+				list_del(&c->list);
+				kfree(c);
+			}
+			break;
+		}
+	}
+	mutex_unlock(&ssc_claims_lock);
+}
+
+static void ssc_stat(struct ssc_ctx *sc, enum ssc_stat s)
+{
+	this_cpu_inc(sc->stats->v[s]);
+}
+
+static struct ssc_io *bio_io(struct bio *bio)
+{
+	return dm_per_bio_data(bio, sizeof(struct ssc_io));
+}
+
+static u64 ssc_now(struct ssc_ctx *sc)
+{
+	return (u64)atomic64_inc_return(&sc->clock);
+}
+
+static const char *ssc_name(struct ssc_ctx *sc)
+{
+	return dm_table_device_name(sc->ti->table);
+}
+
+/* ---- Deferred bios and background accounting ---- */
+
+static void ssc_defer(struct ssc_ctx *sc, struct bio_list *bios)
+{
+	unsigned long flags;
+
+	if (bio_list_empty(bios))
+		return;
+	spin_lock_irqsave(&sc->defer_lock, flags);
+	bio_list_merge(&sc->deferred, bios);
+	spin_unlock_irqrestore(&sc->defer_lock, flags);
+	queue_work(sc->wq, &sc->defer_work);
+}
+
+static void ssc_bg_get(struct ssc_ctx *sc)
+{
+	atomic_inc(&sc->nr_bg);
+}
+
+static void ssc_bg_put(struct ssc_ctx *sc)
+{
+	if (atomic_dec_and_test(&sc->nr_bg))
+		wake_up_all(&sc->bg_wait);
+}
+
+/* ---- Block locks (stripes) ---- */
+
+static u32 ssc_stripe_of(struct ssc_ctx *sc, u64 oblock)
+{
+	return (u32)(ssc_hash64(oblock) >> 32) & sc->stripe_mask;
+}
+
+/* Queue @bio on its stripe; caller holds the stripe lock. */
+static void ssc_wait_on(struct ssc_stripe *s, struct bio *bio)
+{
+	s->st.waiters++;
+	bio_list_add(&s->waiting, bio);
+}
+
+static bool ssc_lock_get(struct ssc_ctx *sc, struct ssc_io *io,
+			 enum ssc_lock_mode mode, bool *fill_ok)
+{
+	struct ssc_stripe *s = &sc->stripes[io->stripe];
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&s->lock, flags);
+	ok = ssc_lock_try(&s->st, mode, io->retry);
+	if (ok) {
+		io->mode = mode;
+		io->locked = true;
+		if (fill_ok)
+			*fill_ok = ssc_lock_fill_allowed(&s->st);
+	} else {
+		ssc_wait_on(s, io->bio);
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	return ok;
+}
+
+/*
+ * Lock for a write: EXCL when free; when only readers hold the block and
+ * queue_busy is off, BYPASS (the write cancels the cached copy instead of
+ * waiting, as in the RFC). Returns false when the bio was queued.
+ */
+static bool ssc_lock_get_write(struct ssc_ctx *sc, struct ssc_io *io,
+			       bool may_bypass)
+{
+	struct ssc_stripe *s = &sc->stripes[io->stripe];
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&s->lock, flags);
+	ok = ssc_lock_try(&s->st, SSC_LK_EXCL, io->retry);
+	if (ok) {
+		io->mode = SSC_LK_EXCL;
+	} else if (may_bypass && ssc_lock_try(&s->st, SSC_LK_BYPASS, io->retry)) {
+		io->mode = SSC_LK_BYPASS;
+		ok = true;
+	} else {
+		ssc_wait_on(s, io->bio);
+	}
+	io->locked = ok;
+	spin_unlock_irqrestore(&s->lock, flags);
+	return ok;
+}
+
+static void ssc_wake(struct ssc_ctx *sc, struct ssc_stripe *s, bool wake,
+		     unsigned long flags)
+	__releases(&s->lock)
+{
+	struct bio_list bios = BIO_EMPTY_LIST;
+	struct bio *bio;
+
+	if (wake) {
+		bio_list_merge(&bios, &s->waiting);
+		bio_list_init(&s->waiting);
+		s->st.waiters = 0;
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	if (!wake)
+		return;
+	bio_list_for_each(bio, &bios)
+		bio_io(bio)->retry = true;
+	ssc_defer(sc, &bios);
+}
+
+static void ssc_unlock_stripe(struct ssc_ctx *sc, u32 stripe,
+			      enum ssc_lock_mode mode)
+{
+	struct ssc_stripe *s = &sc->stripes[stripe];
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->lock, flags);
+	ssc_wake(sc, s, ssc_lock_release(&s->st, mode), flags);
+}
+
+static void ssc_unlock(struct ssc_ctx *sc, struct ssc_io *io)
+{
+	if (!io->locked)
+		return;
+	io->locked = false;
+	ssc_unlock_stripe(sc, io->stripe, io->mode);
+}
+
+/* EXCL -> WB for a write-behind. */
+static void ssc_downgrade(struct ssc_ctx *sc, struct ssc_io *io)
+{
+	struct ssc_stripe *s = &sc->stripes[io->stripe];
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->lock, flags);
+	io->locked = false;
+	ssc_wake(sc, s, ssc_lock_downgrade(&s->st), flags);
+}
+
+/* ---- Set operations ---- */
+
+/* Find @oblock's way and take a reference on it. */
+static u64 ssc_lookup(struct ssc_ctx *sc, u64 oblock, u64 *sets,
+		      unsigned int nsets, bool touch)
+{
+	unsigned long flags;
+	unsigned int i;
+	u64 way;
+
+	for (i = 0; i < nsets; i++) {
+		spin_lock_irqsave(&sc->set_locks[sets[i]], flags);
+		way = ssc_set_find(&sc->c, sets[i], oblock);
+		if (way != SSC_NO_BLOCK) {
+			sc->c.ways[way].busy++;
+			if (touch)
+				ssc_way_touch(&sc->c, way, ssc_now(sc));
+			spin_unlock_irqrestore(&sc->set_locks[sets[i]], flags);
+			return way;
+		}
+		spin_unlock_irqrestore(&sc->set_locks[sets[i]], flags);
+	}
+	return SSC_NO_BLOCK;
+}
+
+/*
+ * Allocate a way for @oblock (caller holds the block's lock, so nobody else
+ * installs it meanwhile) and take a reference. Free ways first, in probe
+ * order; otherwise, when @may_evict, the best victim of all probed sets.
+ */
+static u64 ssc_alloc(struct ssc_ctx *sc, u64 oblock, u64 *sets,
+		     unsigned int nsets, bool may_evict)
+{
+	unsigned long flags;
+	unsigned int i, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		u64 best = SSC_NO_BLOCK, best_score = ~0ull, best_set = 0;
+
+		for (i = 0; i < nsets; i++) {
+			u64 score, way;
+
+			spin_lock_irqsave(&sc->set_locks[sets[i]], flags);
+			way = ssc_set_candidate(&sc->c, sets[i], may_evict,
+						&score);
+			spin_unlock_irqrestore(&sc->set_locks[sets[i]], flags);
+			if (way != SSC_NO_BLOCK && score < best_score) {
+				best = way;
+				best_score = score;
+				best_set = sets[i];
+				if (!score)
+					break;
+			}
+		}
+		if (best == SSC_NO_BLOCK)
+			return SSC_NO_BLOCK;
+		spin_lock_irqsave(&sc->set_locks[best_set], flags);
+		if (ssc_way_reusable(&sc->c, best) &&
+		    (may_evict || sc->c.ways[best].oblock == SSC_NO_BLOCK)) {
+			if (ssc_way_install(&sc->c, best, oblock, ssc_now(sc)))
+				ssc_stat(sc, ST_EVICTIONS);
+			sc->c.ways[best].busy++;
+			spin_unlock_irqrestore(&sc->set_locks[best_set], flags);
+			return best;
+		}
+		spin_unlock_irqrestore(&sc->set_locks[best_set], flags);
+	}
+	return SSC_NO_BLOCK;
+}
+
+static spinlock_t *ssc_way_lock(struct ssc_ctx *sc, u64 way)
+{
+	return &sc->set_locks[way / SSC_WAYS];
+}
+
+static void ssc_put_way(struct ssc_ctx *sc, u64 way)
+{
+	unsigned long flags;
+
+	if (way == SSC_NO_BLOCK)
+		return;
+	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
+	if (sc->c.ways[way].busy)
+		sc->c.ways[way].busy--;
+	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
+}
+
+static void ssc_io_put_way(struct ssc_ctx *sc, struct ssc_io *io)
+{
+	ssc_put_way(sc, io->way);
+	io->way = SSC_NO_BLOCK;
+}
+
+/* ---- Remapping ---- */
+
+static void remap_origin(struct ssc_ctx *sc, struct bio *bio)
+{
+	bio_set_dev(bio, sc->origin->bdev);
+	bio->bi_iter.bi_sector = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+}
+
+static sector_t cache_sector(struct ssc_ctx *sc, u64 way, sector_t tsector)
+{
+	return ssc_way_sector(&sc->c.g, way) +
+	       (tsector & (sc->c.g.block_sectors - 1));
+}
+
+static void remap_cache(struct ssc_ctx *sc, struct bio *bio, u64 way)
+{
+	sector_t t = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+
+	bio_set_dev(bio, sc->cdev->bdev);
+	bio->bi_iter.bi_sector = cache_sector(sc, way, t);
+}
+
+/* ---- Fills ---- */
+
+static void ssc_fill_free(struct ssc_fill *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->nr_pages; i++)
+		if (f->pages[i])
+			__free_page(f->pages[i]);
+	kfree(f);
+}
+
+static void ssc_fill_end(struct ssc_ctx *sc, u64 way, u32 first, u32 n,
+			 u32 stripe, bool ok)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
+	if (!ssc_fill_done(&sc->c, way, first, n, ok) && ok)
+		ssc_stat(sc, ST_CANCELLED_FILLS);
+	if (sc->c.ways[way].busy)
+		sc->c.ways[way].busy--;
+	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
+	ssc_unlock_stripe(sc, stripe, SSC_LK_SHARED);
+}
+
+static void ssc_fill_endio(struct bio *bio)
+{
+	struct ssc_fill *f = bio->bi_private;
+	struct ssc_ctx *sc = f->sc;
+	bool ok = !bio->bi_status;
+
+	if (ok) {
+		ssc_stat(sc, ST_FILLS);
+	} else {
+		ssc_stat(sc, ST_CACHE_ERRORS);
+		DMERR_LIMIT("%s: cache write failed during fill", ssc_name(sc));
+	}
+	bio_put(bio);
+	ssc_fill_end(sc, f->way, f->first, f->n, f->stripe, ok);
+	ssc_fill_free(f);
+	ssc_bg_put(sc);
+}
+
+static void ssc_fill_work(struct work_struct *ws)
+{
+	struct ssc_fill *f = container_of(ws, struct ssc_fill, work);
+	struct ssc_ctx *sc = f->sc;
+	unsigned int i, left = f->bytes;
+	struct bio *bio;
+
+	bio = bio_alloc_bioset(sc->cdev->bdev, f->nr_pages, REQ_OP_WRITE,
+			       GFP_NOIO, &sc->bs);
+	bio->bi_iter.bi_sector = f->cache_sector;
+	bio->bi_private = f;
+	bio->bi_end_io = ssc_fill_endio;
+	for (i = 0; i < f->nr_pages; i++) {
+		unsigned int len = min_t(unsigned int, left, PAGE_SIZE);
+
+		if (bio_add_page(bio, f->pages[i], len, 0) != len) {
+			bio->bi_status = BLK_STS_RESOURCE;
+			bio_endio(bio);
+			return;
+		}
+		left -= len;
+	}
+	submit_bio_noacct(bio);
+}
+
+/*
+ * The origin read of a miss completed: copy its data and complete the
+ * caller at once; the cache write runs from the worker. Called from the
+ * bio's completion context, so no sleeping allocations.
+ */
+static bool ssc_start_fill(struct ssc_ctx *sc, struct ssc_io *io,
+			   struct bio *bio)
+{
+	unsigned int bytes = io->iter.bi_size, nr, i, pos = 0;
+	struct bvec_iter it;
+	struct bio_vec bv;
+	struct ssc_fill *f;
+
+	nr = DIV_ROUND_UP(bytes, PAGE_SIZE);
+	f = kzalloc(struct_size(f, pages, nr), GFP_ATOMIC | __GFP_NOWARN);
+	if (!f)
+		return false;
+	f->nr_pages = nr;
+	for (i = 0; i < nr; i++) {
+		f->pages[i] = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+		if (!f->pages[i]) {
+			ssc_fill_free(f);
+			return false;
+		}
+	}
+	__bio_for_each_segment(bv, bio, it, io->iter) {
+		char *src = bvec_kmap_local(&bv);
+		unsigned int done = 0;
+
+		while (done < bv.bv_len) {
+			unsigned int off = pos & (PAGE_SIZE - 1);
+			unsigned int len = min_t(unsigned int, bv.bv_len - done,
+						 PAGE_SIZE - off);
+			char *dst = kmap_local_page(f->pages[pos >> PAGE_SHIFT]);
+
+			memcpy(dst + off, src + done, len);
+			kunmap_local(dst);
+			done += len;
+			pos += len;
+		}
+		kunmap_local(src);
+	}
+	f->sc = sc;
+	f->way = io->way;
+	f->first = io->first;
+	f->n = io->n;
+	f->stripe = io->stripe;
+	f->bytes = bytes;
+	f->cache_sector = cache_sector(sc, io->way,
+				       dm_target_offset(sc->ti, io->iter.bi_sector));
+	INIT_WORK(&f->work, ssc_fill_work);
+	ssc_bg_get(sc);
+	queue_work(sc->wq, &f->work);
+	return true;
+}
+
+/* ---- Reads ---- */
+
+/*
+ * Start a fill of the read's range, unless a BYPASS writer holds the block:
+ * the check and the inflight marking are atomic under the stripe lock, so a
+ * write that cancels the cached copy either runs first (and no fill starts)
+ * or finds the inflight bits and cancels them. Lock order: stripe, then set.
+ */
+static bool ssc_try_fill_start(struct ssc_ctx *sc, struct ssc_io *io)
+{
+	struct ssc_stripe *s = &sc->stripes[io->stripe];
+	unsigned long flags, sflags;
+	bool ok = false;
+
+	spin_lock_irqsave(&s->lock, sflags);
+	if (ssc_lock_fill_allowed(&s->st)) {
+		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
+		ok = ssc_fill_start(&sc->c, io->way, io->first, io->n);
+		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
+	}
+	spin_unlock_irqrestore(&s->lock, sflags);
+	return ok;
+}
+
+static int ssc_map_read(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
+{
+	u64 sets[SSC_MAX_ASSOC + 1];
+	unsigned int nsets;
+	unsigned long flags;
+	bool fill_ok = false, mapped;
+	enum ssc_read_kind kind = SSC_READ_PARTIAL;
+	enum ssc_lock_mode mode = io->want_excl ? SSC_LK_EXCL : SSC_LK_SHARED;
+
+	if (!ssc_lock_get(sc, io, mode, &fill_ok)) {
+		if (!io->retry)
+			ssc_stat(sc, ST_READ_BUSY);
+		return DM_MAPIO_SUBMITTED;
+	}
+	nsets = ssc_probe_sets(&sc->c.g, io->oblock, sets);
+	io->way = ssc_lookup(sc, io->oblock, sets, nsets, true);
+	mapped = io->way != SSC_NO_BLOCK;
+	if (mapped) {
+		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
+		kind = ssc_classify_read(&sc->c, io->way, io->first, io->n);
+		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
+	}
+	if (mapped && kind == SSC_READ_HIT) {
+		ssc_stat(sc, ST_READ_CLEAN);
+		ssc_stat(sc, ST_READ_HITS);
+		io->kind = IO_READ_HIT;
+		io->iter = bio->bi_iter;
+		remap_cache(sc, bio, io->way);
+		return DM_MAPIO_REMAPPED;
+	}
+	if (mapped && kind == SSC_READ_DIRTY_MIX) {
+		ssc_io_put_way(sc, io);
+		ssc_unlock(sc, io);
+		if (mode == SSC_LK_EXCL) {
+			/*
+			 * Dirty data whose write-behind failed, next to data
+			 * only the origin has: neither copy is whole, and
+			 * stale data must never be returned.
+			 */
+			DMERR_LIMIT("%s: read of block %llu mixes dirty and uncached data",
+				    ssc_name(sc), io->oblock);
+			return DM_MAPIO_KILL;
+		}
+		/*
+		 * Part of the range is only on the origin while a write-behind
+		 * still copies the rest there: wait until the block is idle,
+		 * by then it is clean.
+		 */
+		io->want_excl = true;
+		io->retry = false;
+		ssc_stat(sc, ST_READ_BUSY);
+		return ssc_map_read(sc, io, bio);
+	}
+	ssc_stat(sc, ST_READ_MISSES);
+	ssc_stat(sc, mapped ? ST_READ_INVALID : ST_READ_MISS);
+
+	if (fill_ok && mode == SSC_LK_SHARED && io->aligned &&
+	    !(sc->cfg.opts & SSC_OPT_DISABLE_WRITEBACK)) {
+		if (!mapped) {
+			io->way = ssc_alloc(sc, io->oblock, sets, nsets, true);
+			if (io->way == SSC_NO_BLOCK)
+				ssc_stat(sc, ST_BYPASSED);
+		}
+		if (io->way != SSC_NO_BLOCK)
+			io->fill = ssc_try_fill_start(sc, io);
+	}
+	if (!io->fill)
+		ssc_io_put_way(sc, io);
+	io->kind = IO_READ_MISS;
+	io->iter = bio->bi_iter;
+	remap_origin(sc, bio);
+	return DM_MAPIO_REMAPPED;
+}
+
+/* ---- Writes ---- */
+
+static void ssc_write_complete(struct ssc_io *io);
+
+static void ssc_origin_endio(struct bio *clone)
+{
+	struct ssc_io *io = clone->bi_private;
+
+	if (clone->bi_status)
+		io->ostatus = clone->bi_status;
+	bio_put(clone);
+	if (atomic_dec_and_test(&io->pending))
+		ssc_write_complete(io);
+}
+
+static void ssc_cache_endio(struct bio *clone)
+{
+	struct ssc_io *io = clone->bi_private;
+
+	if (clone->bi_status)
+		io->cstatus = clone->bi_status;
+	bio_put(clone);
+	if (atomic_dec_and_test(&io->pending))
+		ssc_write_complete(io);
+}
+
+static void ssc_submit_clone(struct ssc_ctx *sc, struct ssc_io *io,
+			     bool to_cache)
+{
+	struct bio *bio = io->bio;
+	struct bio *clone;
+
+	clone = bio_alloc_clone(to_cache ? sc->cdev->bdev : sc->origin->bdev,
+				bio, GFP_NOIO, &sc->bs);
+	clone->bi_private = io;
+	if (to_cache) {
+		clone->bi_iter.bi_sector =
+			cache_sector(sc, io->way,
+				     dm_target_offset(sc->ti, bio->bi_iter.bi_sector));
+		clone->bi_end_io = ssc_cache_endio;
+	} else {
+		clone->bi_iter.bi_sector =
+			dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+		clone->bi_end_io = ssc_origin_endio;
+	}
+	submit_bio_noacct(clone);
+}
+
+static void ssc_wb_endio(int read_err, unsigned long write_err, void *context)
+{
+	struct ssc_wb *wb = context;
+	struct ssc_ctx *sc = wb->sc;
+	struct bio_list flushes = BIO_EMPTY_LIST;
+	unsigned long flags;
+
+	spin_lock_irqsave(ssc_way_lock(sc, wb->way), flags);
+	if (!read_err && !write_err)
+		ssc_clean(&sc->c, wb->way, wb->first, wb->n);
+	if (sc->c.ways[wb->way].busy)
+		sc->c.ways[wb->way].busy--;
+	spin_unlock_irqrestore(ssc_way_lock(sc, wb->way), flags);
+	if (read_err)
+		ssc_stat(sc, ST_CACHE_ERRORS);
+	if (write_err)
+		ssc_stat(sc, ST_ORIGIN_ERRORS);
+	if (read_err || write_err)
+		DMERR_LIMIT("%s: write-behind to the origin failed; block stays dirty",
+			    ssc_name(sc));
+	else
+		ssc_stat(sc, ST_WRITEBACKS);
+	ssc_unlock_stripe(sc, wb->stripe, SSC_LK_WB);
+
+	spin_lock_irqsave(&sc->flush_lock, flags);
+	if (atomic_dec_and_test(&sc->nr_wb)) {
+		bio_list_merge(&flushes, &sc->flush_wait);
+		bio_list_init(&sc->flush_wait);
+	}
+	spin_unlock_irqrestore(&sc->flush_lock, flags);
+	ssc_defer(sc, &flushes);
+	mempool_free(wb, sc->wb_pool);
+	ssc_bg_put(sc);
+}
+
+static void ssc_wb_work(struct work_struct *ws)
+{
+	struct ssc_wb *wb = container_of(ws, struct ssc_wb, work);
+	struct ssc_ctx *sc = wb->sc;
+	struct dm_io_region from = {
+		.bdev = sc->cdev->bdev,
+		.sector = wb->cache_sector,
+		.count = wb->count,
+	};
+	struct dm_io_region to = {
+		.bdev = sc->origin->bdev,
+		.sector = wb->origin_sector,
+		.count = wb->count,
+	};
+
+	dm_kcopyd_copy(sc->kc, &from, 1, &to, 0, ssc_wb_endio, wb);
+}
+
+static void ssc_fallback_work(struct work_struct *ws)
+{
+	struct ssc_io *io = container_of(ws, struct ssc_io, work);
+
+	/* the cache write of a write-back failed: write the origin instead */
+	atomic_set(&io->pending, 1);
+	ssc_submit_clone(io->sc, io, false);
+}
+
+/*
+ * Both halves of a write are done (or the cache half of a write-back).
+ * May run in interrupt context.
+ */
+static void ssc_write_complete(struct ssc_io *io)
+{
+	struct ssc_ctx *sc = io->sc;
+	struct bio *bio = io->bio;
+	unsigned long flags;
+	bool cached = false;
+
+	if (io->ostatus)
+		ssc_stat(sc, ST_ORIGIN_ERRORS);
+	if (io->cstatus) {
+		ssc_stat(sc, ST_CACHE_ERRORS);
+		DMERR_LIMIT("%s: cache write failed; block invalidated",
+			    ssc_name(sc));
+	}
+	if (io->way != SSC_NO_BLOCK) {
+		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
+		if (!io->cstatus && !io->ostatus) {
+			ssc_write_done(&sc->c, io->way, io->first, io->n,
+				       io->writeback);
+			cached = true;
+		} else {
+			ssc_invalidate(&sc->c, io->way, io->first, io->n);
+		}
+		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
+		ssc_stat(sc, cached ? ST_WRITE_DONE : ST_WRITE_INVALID);
+	}
+
+	if (io->writeback) {
+		struct ssc_wb *wb = io->wb;
+
+		io->wb = NULL;
+		io->writeback = false;
+		if (!cached) {
+			/* keep the lock; re-issue to the origin from a worker */
+			mempool_free(wb, sc->wb_pool);
+			ssc_io_put_way(sc, io);
+			io->cstatus = BLK_STS_OK;
+			INIT_WORK(&io->work, ssc_fallback_work);
+			queue_work(sc->wq, &io->work);
+			return;
+		}
+		wb->sc = sc;
+		wb->way = io->way;
+		wb->first = io->first;
+		wb->n = io->n;
+		wb->stripe = io->stripe;
+		wb->origin_sector = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+		wb->cache_sector = cache_sector(sc, io->way, wb->origin_sector);
+		wb->count = bio_sectors(bio);
+		INIT_WORK(&wb->work, ssc_wb_work);
+		io->way = SSC_NO_BLOCK;		/* the reference moves to wb */
+		ssc_bg_get(sc);
+		atomic_inc(&sc->nr_wb);
+		ssc_downgrade(sc, io);
+		queue_work(sc->wq, &wb->work);
+		io->kind = IO_NONE;
+		bio_endio(bio);
+		return;
+	}
+
+	ssc_io_put_way(sc, io);
+	ssc_unlock(sc, io);
+	bio->bi_status = io->ostatus;
+	io->kind = IO_NONE;
+	bio_endio(bio);
+}
+
+/* Lookup and allocation of an EXCL write; returns whether it has a way. */
+static bool ssc_write_lookup(struct ssc_ctx *sc, struct ssc_io *io)
+{
+	u64 sets[SSC_MAX_ASSOC + 1];
+	unsigned int nsets = ssc_probe_sets(&sc->c.g, io->oblock, sets);
+	u32 opts = sc->cfg.opts;
+
+	io->way = ssc_lookup(sc, io->oblock, sets, nsets, true);
+	if (io->way != SSC_NO_BLOCK) {
+		ssc_stat(sc, ST_WRITE_HITS);
+		return true;
+	}
+	ssc_stat(sc, ST_WRITE_MISSES);
+	ssc_stat(sc, ST_WRITE_MISS);
+	if (opts & SSC_OPT_SKIP_WRITE_INSERT) {
+		ssc_stat(sc, ST_WRITE_SKIP);
+		return false;
+	}
+	io->way = ssc_alloc(sc, io->oblock, sets, nsets,
+			    !!(opts & SSC_OPT_EVICT_ON_WRITE));
+	if (io->way == SSC_NO_BLOCK) {
+		ssc_stat(sc, ST_WRITE_SKIP);
+		return false;
+	}
+	return true;
+}
+
+static void ssc_async_work(struct work_struct *ws)
+{
+	struct ssc_io *io = container_of(ws, struct ssc_io, work);
+
+	if (ssc_write_lookup(io->sc, io))
+		ssc_submit_clone(io->sc, io, true);
+	else if (atomic_dec_and_test(&io->pending))
+		ssc_write_complete(io);
+}
+
+/* Cancel the cached copy of the range (BYPASS writes, discards, readcache). */
+static void ssc_cancel_range(struct ssc_ctx *sc, struct ssc_io *io,
+			     bool count_cancel)
+{
+	u64 sets[SSC_MAX_ASSOC + 1];
+	unsigned int nsets = ssc_probe_sets(&sc->c.g, io->oblock, sets);
+	unsigned long flags;
+	u64 way;
+	bool had;
+
+	way = ssc_lookup(sc, io->oblock, sets, nsets, false);
+	if (way == SSC_NO_BLOCK)
+		return;
+	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
+	had = ssc_cancel(&sc->c, way, io->first, io->n);
+	if (sc->c.ways[way].busy)
+		sc->c.ways[way].busy--;
+	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
+	if (had)
+		ssc_stat(sc, count_cancel ? ST_WRITE_CANCEL : ST_WRITE_INVALID);
+}
+
+static int ssc_map_origin_only(struct ssc_ctx *sc, struct ssc_io *io,
+			       struct bio *bio, bool count_cancel)
+{
+	ssc_cancel_range(sc, io, count_cancel);
+	io->kind = IO_ORIGIN;
+	remap_origin(sc, bio);
+	return DM_MAPIO_REMAPPED;
+}
+
+static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
+{
+	u32 opts = sc->cfg.opts;
+	bool cache_writes = io->aligned && sc->cfg.mode != SSC_READCACHE &&
+			    bio_op(bio) == REQ_OP_WRITE;
+	bool may_bypass = !cache_writes || !(opts & SSC_OPT_QUEUE_BUSY);
+
+	if (!ssc_lock_get_write(sc, io, may_bypass)) {
+		if (!io->retry)
+			ssc_stat(sc, ST_WRITE_BUSY);
+		return DM_MAPIO_SUBMITTED;
+	}
+	if (!cache_writes) {
+		if (bio_op(bio) == REQ_OP_WRITE)
+			ssc_stat(sc, ST_BYPASSED);
+		return ssc_map_origin_only(sc, io, bio, false);
+	}
+	if (io->mode == SSC_LK_BYPASS)
+		return ssc_map_origin_only(sc, io, bio, true);
+
+	io->ostatus = BLK_STS_OK;
+	io->cstatus = BLK_STS_OK;
+	io->kind = IO_NONE;
+
+	if (opts & SSC_OPT_ASYNC_LOOKUP) {
+		/* origin first, right now; the cache half from the worker */
+		atomic_set(&io->pending, 2);
+		io->way = SSC_NO_BLOCK;
+		ssc_submit_clone(sc, io, false);
+		INIT_WORK(&io->work, ssc_async_work);
+		queue_work(sc->wq, &io->work);
+		return DM_MAPIO_SUBMITTED;
+	}
+
+	if (!ssc_write_lookup(sc, io)) {
+		io->kind = IO_ORIGIN;
+		remap_origin(sc, bio);
+		return DM_MAPIO_REMAPPED;
+	}
+	if (sc->cfg.mode == SSC_WRITEBACK && !(bio->bi_opf & REQ_FUA)) {
+		io->wb = mempool_alloc(sc->wb_pool, GFP_NOIO);
+		io->writeback = true;
+		atomic_set(&io->pending, 1);
+		ssc_submit_clone(sc, io, true);
+		return DM_MAPIO_SUBMITTED;
+	}
+	atomic_set(&io->pending, 2);
+	ssc_submit_clone(sc, io, false);
+	ssc_submit_clone(sc, io, true);
+	return DM_MAPIO_SUBMITTED;
+}
+
+/* ---- Flushes and the map entry point ---- */
+
+static int ssc_map_flush(struct ssc_ctx *sc, struct ssc_io *io,
+			 struct bio *bio)
+{
+	unsigned long flags;
+
+	io->kind = IO_FLUSH;
+	if (dm_bio_get_target_bio_nr(bio) == 1) {
+		bio_set_dev(bio, sc->cdev->bdev);
+		return DM_MAPIO_REMAPPED;
+	}
+	ssc_stat(sc, ST_FLUSHES);
+	/* the origin flush must follow every completed write-behind */
+	spin_lock_irqsave(&sc->flush_lock, flags);
+	if (atomic_read(&sc->nr_wb)) {
+		bio_list_add(&sc->flush_wait, bio);
+		spin_unlock_irqrestore(&sc->flush_lock, flags);
+		return DM_MAPIO_SUBMITTED;
+	}
+	spin_unlock_irqrestore(&sc->flush_lock, flags);
+	bio_set_dev(bio, sc->origin->bdev);
+	return DM_MAPIO_REMAPPED;
+}
+
+static int ssc_process(struct ssc_ctx *sc, struct bio *bio)
+{
+	struct ssc_io *io = bio_io(bio);
+
+	if (io->kind == IO_FLUSH) {
+		/* released after the write-behinds it waited for */
+		bio_set_dev(bio, sc->origin->bdev);
+		return DM_MAPIO_REMAPPED;
+	}
+	if (io->kind == IO_READ_RETRY) {
+		remap_origin(sc, bio);
+		return DM_MAPIO_REMAPPED;
+	}
+	if (bio_data_dir(bio) == READ)
+		return ssc_map_read(sc, io, bio);
+	return ssc_map_write(sc, io, bio);
+}
+
+static void ssc_defer_work(struct work_struct *ws)
+{
+	struct ssc_ctx *sc = container_of(ws, struct ssc_ctx, defer_work);
+	struct bio_list bios;
+	struct bio *bio;
+	unsigned long flags;
+
+	spin_lock_irqsave(&sc->defer_lock, flags);
+	bios = sc->deferred;
+	bio_list_init(&sc->deferred);
+	spin_unlock_irqrestore(&sc->defer_lock, flags);
+
+	while ((bio = bio_list_pop(&bios))) {
+		switch (ssc_process(sc, bio)) {
+		case DM_MAPIO_REMAPPED:
+			submit_bio_noacct(bio);
+			break;
+		case DM_MAPIO_KILL:
+			bio_io_error(bio);
+			break;
+		default:
+			break;
+		}
+	}
 }
 
 static int ssc_map(struct dm_target *ti, struct bio *bio)
 {
-	struct ssc_placeholder *p = ti->private;
+	struct ssc_ctx *sc = ti->private;
+	struct ssc_io *io = bio_io(bio);
+	const struct ssc_geom *g = &sc->c.g;
+	sector_t t, off, len;
 
-	bio_set_dev(bio, p->origin->bdev);
-	return DM_MAPIO_REMAPPED;
+	memset(io, 0, sizeof(*io));
+	io->sc = sc;
+	io->bio = bio;
+	io->way = SSC_NO_BLOCK;
+
+	if (bio->bi_opf & REQ_PREFLUSH)
+		return ssc_map_flush(sc, io, bio);
+
+	t = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	off = t & (g->block_sectors - 1);
+	len = bio_sectors(bio);
+	if (!len) {
+		remap_origin(sc, bio);
+		return DM_MAPIO_REMAPPED;
+	}
+	if (off + len > g->block_sectors) {
+		/* discards and write-zeroes are not split by max_io_len */
+		dm_accept_partial_bio(bio, g->block_sectors - off);
+		len = bio_sectors(bio);
+	}
+	if (bio_op(bio) == REQ_OP_DISCARD || bio_op(bio) == REQ_OP_WRITE_ZEROES)
+		ssc_stat(sc, ST_DISCARDS);
+
+	io->oblock = t >> g->block_shift;
+	io->first = off >> g->sub_shift;
+	io->n = ((off + len - 1) >> g->sub_shift) - io->first + 1;
+	io->aligned = !(off & (g->sub_sectors - 1)) &&
+		      !(len & (g->sub_sectors - 1));
+	io->stripe = ssc_stripe_of(sc, io->oblock);
+	return ssc_process(sc, bio);
+}
+
+static void ssc_retry_work(struct work_struct *ws)
+{
+	struct ssc_io *io = container_of(ws, struct ssc_io, work);
+	struct bio_list one = BIO_EMPTY_LIST;
+
+	bio_list_add(&one, io->bio);
+	ssc_defer(io->sc, &one);
+}
+
+static int ssc_end_io(struct dm_target *ti, struct bio *bio,
+		      blk_status_t *error)
+{
+	struct ssc_ctx *sc = ti->private;
+	struct ssc_io *io = bio_io(bio);
+
+	switch (io->kind) {
+	case IO_READ_HIT:
+		ssc_io_put_way(sc, io);
+		if (*error && io->locked) {
+			/* serve it from the origin, which holds the same data */
+			u64 sets[SSC_MAX_ASSOC + 1];
+			unsigned int nsets;
+			unsigned long flags;
+			u64 way;
+
+			ssc_stat(sc, ST_CACHE_ERRORS);
+			DMERR_LIMIT("%s: cache read failed; reading the origin",
+				    ssc_name(sc));
+			nsets = ssc_probe_sets(&sc->c.g, io->oblock, sets);
+			way = ssc_lookup(sc, io->oblock, sets, nsets, false);
+			if (way != SSC_NO_BLOCK) {
+				spin_lock_irqsave(ssc_way_lock(sc, way), flags);
+				if (!ssc_way_any(&sc->c, way, SSC_DIRTY))
+					ssc_invalidate(&sc->c, way, io->first, io->n);
+				spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
+				ssc_put_way(sc, way);
+			}
+			io->kind = IO_READ_RETRY;
+			bio->bi_iter = io->iter;
+			bio->bi_status = BLK_STS_OK;
+			*error = BLK_STS_OK;
+			INIT_WORK(&io->work, ssc_retry_work);
+			queue_work(sc->wq, &io->work);
+			return DM_ENDIO_INCOMPLETE;
+		}
+		ssc_unlock(sc, io);
+		break;
+	case IO_READ_MISS:
+		if (*error)
+			ssc_stat(sc, ST_ORIGIN_ERRORS);
+		if (io->fill) {
+			if (*error || !ssc_start_fill(sc, io, bio)) {
+				if (!*error)
+					ssc_stat(sc, ST_CANCELLED_FILLS);
+				ssc_fill_end(sc, io->way, io->first, io->n,
+					     io->stripe, false);
+			}
+			/* the fill now owns the way reference and the lock */
+			io->way = SSC_NO_BLOCK;
+			io->locked = false;
+			io->fill = false;
+		}
+		ssc_io_put_way(sc, io);
+		ssc_unlock(sc, io);
+		break;
+	case IO_READ_RETRY:
+	case IO_ORIGIN:
+		if (*error)
+			ssc_stat(sc, ST_ORIGIN_ERRORS);
+		ssc_unlock(sc, io);
+		break;
+	default:
+		break;
+	}
+	if (*error)
+		ssc_stat(sc, ST_CANCELLED_BIOS);
+	io->kind = IO_NONE;
+	return DM_ENDIO_DONE;
+}
+
+/* ---- Constructor, destructor, suspend ---- */
+
+static void *ssc_zalloc(size_t size, void *arg)
+{
+	return kvzalloc(size, GFP_KERNEL);
+}
+
+static void ssc_release(void *p, void *arg)
+{
+	kvfree(p);
+}
+
+static void ssc_wait_idle(struct ssc_ctx *sc)
+{
+	flush_workqueue(sc->wq);
+	wait_event(sc->bg_wait, !atomic_read(&sc->nr_bg));
+	flush_workqueue(sc->wq);
+}
+
+static void ssc_free(struct ssc_ctx *sc)
+{
+	if (sc->wq) {
+		ssc_wait_idle(sc);
+		destroy_workqueue(sc->wq);
+	}
+	if (sc->kc)
+		dm_kcopyd_client_destroy(sc->kc);
+	mempool_destroy(sc->wb_pool);
+	bioset_exit(&sc->bs);
+	free_percpu(sc->stats);
+	kvfree(sc->stripes);
+	kvfree(sc->set_locks);
+	ssc_cache_exit(&sc->c, ssc_release, NULL);
+	if (sc->claimed)
+		ssc_unclaim_cache(sc->cdev->bdev->bd_dev);
+	if (sc->cdev)
+		dm_put_device(sc->ti, sc->cdev);
+	if (sc->origin)
+		dm_put_device(sc->ti, sc->origin);
+	kfree(sc);
+}
+
+static int ssc_get_devices(struct ssc_ctx *sc, struct dm_target *ti)
+{
+	unsigned int olbs, clbs;
+	int r;
+
+	r = dm_get_device(ti, sc->cfg.origin, dm_table_get_mode(ti->table),
+			  &sc->origin);
+	if (r) {
+		ti->error = "Origin device lookup failed";
+		return r;
+	}
+	r = dm_get_device(ti, sc->cfg.cache, dm_table_get_mode(ti->table),
+			  &sc->cdev);
+	if (r) {
+		ti->error = "Cache device lookup failed";
+		return r;
+	}
+	if (sc->origin->bdev == sc->cdev->bdev) {
+		ti->error = "Origin and cache are the same device";
+		return -EINVAL;
+	}
+	r = ssc_claim_cache(ti, sc->cdev->bdev->bd_dev);
+	if (r) {
+		ti->error = "Cache device is in use by another ssdcache device";
+		return r;
+	}
+	sc->claimed = true;
+	olbs = bdev_logical_block_size(sc->origin->bdev);
+	clbs = bdev_logical_block_size(sc->cdev->bdev);
+	if (olbs != clbs) {
+		ti->error = "Origin and cache have different logical block sizes";
+		return -EINVAL;
+	}
+	if (ti->len > bdev_nr_sectors(sc->origin->bdev)) {
+		ti->error = "Target length exceeds the origin device";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int ssc_alloc_runtime(struct ssc_ctx *sc, struct dm_target *ti)
+{
+	u64 i, nstripes;
+	int r;
+
+	r = ssc_cache_init(&sc->c, &sc->c.g, sc->cfg.policy, ssc_zalloc, NULL);
+	if (r)
+		goto nomem;
+	sc->set_locks = kvmalloc_array(sc->c.g.nr_sets, sizeof(spinlock_t),
+				       GFP_KERNEL);
+	if (!sc->set_locks)
+		goto nomem;
+	for (i = 0; i < sc->c.g.nr_sets; i++)
+		spin_lock_init(&sc->set_locks[i]);
+
+	nstripes = clamp_t(u64, roundup_pow_of_two(sc->c.g.nr_ways),
+			   SSC_MIN_STRIPES, SSC_MAX_STRIPES);
+	sc->stripes = kvcalloc(nstripes, sizeof(*sc->stripes), GFP_KERNEL);
+	if (!sc->stripes)
+		goto nomem;
+	for (i = 0; i < nstripes; i++) {
+		spin_lock_init(&sc->stripes[i].lock);
+		bio_list_init(&sc->stripes[i].waiting);
+	}
+	sc->stripe_mask = nstripes - 1;
+
+	sc->stats = alloc_percpu(struct ssc_stats);
+	if (!sc->stats)
+		goto nomem;
+	r = bioset_init(&sc->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS);
+	if (r) {
+		ti->error = "Cannot allocate bio set";
+		return r;
+	}
+	sc->wb_pool = mempool_create_slab_pool(SSC_WB_POOL, ssc_wb_cache);
+	if (!sc->wb_pool)
+		goto nomem;
+	sc->kc = dm_kcopyd_client_create(NULL);
+	if (IS_ERR(sc->kc)) {
+		r = PTR_ERR(sc->kc);
+		sc->kc = NULL;
+		ti->error = "Cannot create kcopyd client";
+		return r;
+	}
+	sc->wq = alloc_workqueue("ssdcache", WQ_MEM_RECLAIM, 0);
+	if (!sc->wq)
+		goto nomem;
+	return 0;
+nomem:
+	ti->error = "Cannot allocate cache metadata";
+	return -ENOMEM;
+}
+
+/*
+ * Construct: <origin> <cache> [blocksize <sectors>] [assoc <n>]
+ *            [writethrough|writeback|readcache] [options <count> <opt>...]
+ */
+static int ssc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+{
+	struct ssc_ctx *sc;
+	const char *err = NULL;
+	struct ssc_geom g;
+	int r;
+
+	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
+	if (!sc) {
+		ti->error = "Cannot allocate ssdcache context";
+		return -ENOMEM;
+	}
+	sc->ti = ti;
+	spin_lock_init(&sc->defer_lock);
+	spin_lock_init(&sc->flush_lock);
+	bio_list_init(&sc->deferred);
+	bio_list_init(&sc->flush_wait);
+	INIT_WORK(&sc->defer_work, ssc_defer_work);
+	init_waitqueue_head(&sc->bg_wait);
+
+	r = ssc_parse_table(argc, argv, &sc->cfg, &err);
+	if (r) {
+		ti->error = (char *)err;
+		goto bad;
+	}
+	r = ssc_get_devices(sc, ti);
+	if (r)
+		goto bad;
+	r = ssc_geom_init(&g, &sc->cfg, ti->len,
+			  bdev_nr_sectors(sc->cdev->bdev),
+			  bdev_logical_block_size(sc->origin->bdev), &err);
+	if (r) {
+		ti->error = (char *)err;
+		goto bad;
+	}
+	sc->c.g = g;
+	r = ssc_alloc_runtime(sc, ti);
+	if (r)
+		goto bad;
+
+	r = dm_set_target_max_io_len(ti, g.block_sectors);
+	if (r) {
+		ti->error = "Cannot set the maximum I/O size";
+		goto bad;
+	}
+	ti->num_flush_bios = 2;		/* 0: origin, 1: cache */
+	ti->num_discard_bios = 1;
+	ti->num_write_zeroes_bios = 1;
+	ti->per_io_data_size = sizeof(struct ssc_io);
+	ti->private = sc;
+	return 0;
+bad:
+	ssc_free(sc);
+	return r;
+}
+
+static void ssc_dtr(struct dm_target *ti)
+{
+	ssc_free(ti->private);
+}
+
+static void ssc_postsuspend(struct dm_target *ti)
+{
+	ssc_wait_idle(ti->private);
+}
+
+/* ---- Status and messages ---- */
+
+static void ssc_sum_stats(struct ssc_ctx *sc, u64 *v)
+{
+	int cpu, i;
+
+	memset(v, 0, sizeof(u64) * SSC_NR_STATS);
+	for_each_possible_cpu(cpu) {
+		struct ssc_stats *s = per_cpu_ptr(sc->stats, cpu);
+
+		for (i = 0; i < SSC_NR_STATS; i++)
+			v[i] += READ_ONCE(s->v[i]);
+	}
+}
+
+static u64 ssc_sets_used(struct ssc_ctx *sc)
+{
+	u64 set, w, used = 0;
+
+	for (set = 0; set < sc->c.g.nr_sets; set++) {
+		for (w = set * SSC_WAYS; w < (set + 1) * SSC_WAYS; w++) {
+			if (READ_ONCE(sc->c.ways[w].oblock) != SSC_NO_BLOCK) {
+				used++;
+				break;
+			}
+		}
+	}
+	return used;
+}
+
+/*
+ * Status (INFO), one line of <key> <value> pairs, in this order:
+ *   blocks <n> used <n> dirty <n> blocksize <sectors> sets <n>
+ *   sets_used <n> assoc <n> mode <m> policy <p> md_bytes_per_block <n>
+ *   then every counter of enum ssc_stat by name.
+ * New pairs are only ever appended.
+ */
+static void ssc_status(struct dm_target *ti, status_type_t type,
+		       unsigned int status_flags, char *result,
+		       unsigned int maxlen)
+{
+	struct ssc_ctx *sc = ti->private;
+	unsigned int sz = 0;
+	u64 v[SSC_NR_STATS];
+	char buf[256];
+	int i;
+
+	switch (type) {
+	case STATUSTYPE_INFO:
+		ssc_sum_stats(sc, v);
+		DMEMIT("blocks %llu used %llu dirty %llu blocksize %u sets %llu sets_used %llu assoc %u mode %s policy %s md_bytes_per_block %zu",
+		       sc->c.g.nr_ways, READ_ONCE(sc->c.nr_used),
+		       READ_ONCE(sc->c.nr_dirty), sc->c.g.block_sectors,
+		       sc->c.g.nr_sets, ssc_sets_used(sc), sc->c.g.assoc,
+		       ssc_mode_name(sc->cfg.mode),
+		       ssc_policy_name(sc->cfg.policy),
+		       ssc_bytes_per_block(&sc->c.g));
+		for (i = 0; i < SSC_NR_STATS; i++)
+			DMEMIT(" %s %llu", ssc_stat_names[i], v[i]);
+		break;
+	case STATUSTYPE_TABLE:
+		ssc_format_table(&sc->cfg, buf, sizeof(buf));
+		DMEMIT("%s %s %s", sc->origin->name, sc->cdev->name, buf);
+		break;
+	default:
+		if (maxlen)
+			result[0] = '\0';
+		break;
+	}
+}
+
+static int ssc_message(struct dm_target *ti, unsigned int argc, char **argv,
+		       char *result, unsigned int maxlen)
+{
+	struct ssc_ctx *sc = ti->private;
+	int cpu;
+
+	if (argc == 1 && !strcasecmp(argv[0], "reset_stats")) {
+		for_each_possible_cpu(cpu)
+			memset(per_cpu_ptr(sc->stats, cpu), 0,
+			       sizeof(struct ssc_stats));
+		return 0;
+	}
+	DMWARN("%s: unsupported message \"%s\" (%u arguments)", ssc_name(sc),
+	       argc ? argv[0] : "", argc);
+	return -EINVAL;
+}
+
+static int ssc_iterate_devices(struct dm_target *ti,
+			       iterate_devices_callout_fn fn, void *data)
+{
+	struct ssc_ctx *sc = ti->private;
+	int r;
+
+	r = fn(ti, sc->origin, 0, ti->len, data);
+	if (!r)
+		r = fn(ti, sc->cdev, 0, bdev_nr_sectors(sc->cdev->bdev), data);
+	return r;
 }
 
 static struct target_type ssc_target = {
 	.name = "ssdcache",
-	.version = {0, 0, 1},
+	.version = {1, 0, 0},
 	.module = THIS_MODULE,
 	.ctr = ssc_ctr,
 	.dtr = ssc_dtr,
 	.map = ssc_map,
+	.end_io = ssc_end_io,
+	.postsuspend = ssc_postsuspend,
+	.status = ssc_status,
+	.message = ssc_message,
+	.iterate_devices = ssc_iterate_devices,
 };
 
 static int __init ssc_init(void)
 {
-	return dm_register_target(&ssc_target);
+	int r;
+
+	ssc_wb_cache = KMEM_CACHE(ssc_wb, 0);
+	if (!ssc_wb_cache)
+		return -ENOMEM;
+	r = dm_register_target(&ssc_target);
+	if (r < 0) {
+		DMERR("register failed %d", r);
+		kmem_cache_destroy(ssc_wb_cache);
+	}
+	return r;
 }
 
 static void __exit ssc_exit(void)
 {
 	dm_unregister_target(&ssc_target);
+	kmem_cache_destroy(ssc_wb_cache);
 }
 
 module_init(ssc_init);
 module_exit(ssc_exit);
-MODULE_DESCRIPTION(DM_NAME " SSD cache target (placeholder)");
+
+MODULE_DESCRIPTION(DM_NAME " SSD cache target");
+MODULE_AUTHOR("dm-ssdcache developers");
 MODULE_LICENSE("GPL");
