@@ -97,6 +97,9 @@ build_initramfs() {
 	done
 	copy_libs /bin/kmod "$root"
 	cp /sbin/dmsetup "$root/sbin/dmsetup"
+	# util-linux blkdiscard (busybox's has no -z for write-zeroes)
+	cp /usr/sbin/blkdiscard "$root/usr/sbin/blkdiscard"
+	copy_libs /usr/sbin/blkdiscard "$root"
 	copy_libs /sbin/dmsetup "$root"
 	# The project's tools.
 	if [ -d "$BUILD/bin" ]; then

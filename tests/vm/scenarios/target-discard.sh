@@ -18,14 +18,14 @@ for mode in writethrough writeback readcache; do
 	dmsetup suspend sc && dmsetup resume sc
 	dev_md5 "$sc" 0 4 >/dev/null
 	# zero 1 MiB + 3 sectors starting mid-block
-	must blkdiscard -z -o $((512 * 1024 + 4096)) -l $((1024 * 1024 + 4096)) "$sc"
+	must /usr/sbin/blkdiscard -z -o $((512 * 1024 + 4096)) -l $((1024 * 1024 + 4096)) "$sc"
 	a=$(dev_md5 "$sc" 0 4)
 	b=$(dev_md5 "$origin" 0 4)
 	assert_eq "$a" "$b" "$mode: write-zeroes seen through the cache"
 	z=$(dd if="$sc" bs=4096 skip=129 count=256 iflag=direct 2>/dev/null | md5sum)
 	zz=$(dd if=/dev/zero bs=4096 count=256 2>/dev/null | md5sum)
 	assert_eq "$z" "$zz" "$mode: zeroed range reads back as zeroes"
-	if blkdiscard -o 0 -l $((2 * 1024 * 1024)) "$sc" 2>/dev/null; then
+	if /usr/sbin/blkdiscard -o 0 -l $((2 * 1024 * 1024)) "$sc" 2>/dev/null; then
 		a=$(dev_md5 "$sc" 0 4)
 		b=$(dev_md5 "$origin" 0 4)
 		assert_eq "$a" "$b" "$mode: discard invalidated the cached copy"
