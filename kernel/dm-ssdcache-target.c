@@ -1415,6 +1415,8 @@ static int ssc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	ti->num_flush_bios = 2;		/* 0: origin, 1: cache */
 	ti->num_discard_bios = 1;
+	/* discards only need the origin's support: the cache just invalidates */
+	ti->discards_supported = bdev_max_discard_sectors(sc->origin->bdev) > 0;
 	ti->num_write_zeroes_bios = 1;
 	ti->per_io_data_size = sizeof(struct ssc_io);
 	ti->private = sc;
