@@ -157,7 +157,8 @@ bool ssc_way_reusable(const struct ssc_cache *c, uint64_t way)
 
 	if (x->oblock == SSC_NO_BLOCK)
 		return true;
-	return !x->busy && !x->fills && !ssc_way_any(c, way, SSC_DIRTY) &&
+	return !x->busy && !x->fills && !(x->flags & SSC_WF_DISK_DIRTY) &&
+	       !ssc_way_any(c, way, SSC_DIRTY) &&
 	       !ssc_way_any(c, way, SSC_INFLIGHT);
 }
 
@@ -212,6 +213,7 @@ void ssc_way_evict(struct ssc_cache *c, uint64_t way)
 	x->oblock = SSC_NO_BLOCK;
 	x->count = 0;
 	x->atime = 0;
+	x->flags = 0;
 	c->nr_used--;
 }
 

@@ -17,8 +17,10 @@ bool ssc_lock_compatible(const struct ssc_lockst *l, enum ssc_lock_mode mode)
 		return !l->excl && !l->wb;
 	case SSC_LK_EXCL:
 		return !l->excl && !l->wb && !l->readers && !l->bypass;
+	case SSC_LK_WB:
+		return !l->excl && !l->wb && !l->bypass;
 	default:
-		return false;	/* WB is only entered by downgrade */
+		return false;
 	}
 }
 
@@ -37,6 +39,9 @@ bool ssc_lock_try(struct ssc_lockst *l, enum ssc_lock_mode mode, bool retry)
 		break;
 	case SSC_LK_EXCL:
 		l->excl = 1;
+		break;
+	case SSC_LK_WB:
+		l->wb = 1;
 		break;
 	default:
 		return false;

@@ -18,6 +18,7 @@ static const char *const opt_names[SSC_NR_OPTS] = {
 	"skip_write_insert",
 	"evict_on_write",
 	"cmd_preload",
+	"eager_writeback",
 };
 
 static char lower(char c)
@@ -173,6 +174,8 @@ int ssc_parse_table(unsigned int argc, char **argv, struct ssc_config *cfg,
 			cfg->mode = SSC_WRITEBACK;
 		} else if (word_is(key, "readcache")) {
 			cfg->mode = SSC_READCACHE;
+		} else if (word_is(key, "reformat")) {
+			cfg->reformat = true;
 		} else if (word_is(key, "options")) {
 			r = parse_options(argc, argv, &i, cfg, err);
 			if (r)

@@ -42,8 +42,9 @@ enum ssc_opt {
 	SSC_OPT_SKIP_WRITE_INSERT	= 1u << 3,
 	SSC_OPT_EVICT_ON_WRITE		= 1u << 4,
 	SSC_OPT_CMD_PRELOAD		= 1u << 5,
+	SSC_OPT_EAGER_WRITEBACK		= 1u << 6,
 };
-#define SSC_NR_OPTS 6
+#define SSC_NR_OPTS 7
 
 /* A parsed table line (after the two device arguments). */
 struct ssc_config {
@@ -54,6 +55,7 @@ struct ssc_config {
 	enum ssc_mode mode;
 	enum ssc_policy policy;
 	uint32_t opts;		/* enum ssc_opt bits */
+	bool reformat;		/* discard what the cache device holds */
 };
 
 /*
@@ -123,7 +125,15 @@ struct ssc_way {
 	uint64_t atime;		/* LRU stamp (caller's clock) */
 	uint32_t count;		/* LFU access count (saturating) */
 	uint16_t busy;		/* I/O holding a reference to this block */
-	uint16_t fills;		/* fills whose cache write is in flight */
+	uint8_t fills;		/* fills whose cache write is in flight */
+	uint8_t flags;		/* enum ssc_way_flags */
+};
+
+enum ssc_way_flags {
+	/* the committed metadata may say this block is dirty here */
+	SSC_WF_DISK_DIRTY	= 1u << 0,
+	/* dirty in the metadata of the commit in progress */
+	SSC_WF_ENC_DIRTY	= 1u << 1,
 };
 
 /*
@@ -253,8 +263,9 @@ enum ssc_read_kind ssc_classify_read(const struct ssc_cache *c, uint64_t way,
  *  BYPASS    a write that cancelled the cached copy and goes to the origin
  *            only; compatible with SHARED and BYPASS. While one is held no
  *            fill may start.
- *  WB        a write-behind copy (cache -> origin) after an EXCL write;
- *            only entered by ssc_lock_downgrade(); compatible with SHARED.
+ *  WB        a write-behind copy (cache -> origin): after an EXCL write by
+ *            ssc_lock_downgrade(), or taken by the cleaner; compatible
+ *            with SHARED.
  */
 enum ssc_lock_mode {
 	SSC_LK_SHARED = 0,

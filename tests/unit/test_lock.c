@@ -45,6 +45,14 @@ static void test_excl(void **state)
 	assert_false(ssc_lock_try(&l, SSC_LK_WB, true));
 	ssc_lock_release(&l, SSC_LK_EXCL);
 	assert_true(ssc_lock_idle(&l));
+	/* the cleaner takes WB directly: readers may share it */
+	assert_true(ssc_lock_try(&l, SSC_LK_SHARED, false));
+	assert_true(ssc_lock_try(&l, SSC_LK_WB, false));
+	assert_false(ssc_lock_try(&l, SSC_LK_WB, false));
+	assert_false(ssc_lock_try(&l, SSC_LK_EXCL, false));
+	ssc_lock_release(&l, SSC_LK_WB);
+	ssc_lock_release(&l, SSC_LK_SHARED);
+	assert_true(ssc_lock_idle(&l));
 	/* EXCL waits for bypass writers too */
 	assert_true(ssc_lock_try(&l, SSC_LK_BYPASS, false));
 	assert_false(ssc_lock_try(&l, SSC_LK_EXCL, false));

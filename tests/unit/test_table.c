@@ -85,7 +85,7 @@ static void test_all_options(void **state)
 	const char *err;
 
 	(void)state;
-	assert_int_equal(parse("a b writeback options 7 lru async_lookup queue_busy disable_writeback skip_write_insert evict_on_write cmd_preload",
+	assert_int_equal(parse("a b writeback options 8 lru async_lookup queue_busy disable_writeback skip_write_insert evict_on_write cmd_preload eager_writeback",
 			       &cfg, &err), 0);
 	assert_int_equal(cfg.mode, SSC_WRITEBACK);
 	assert_int_equal(cfg.policy, SSC_LRU);
@@ -148,7 +148,8 @@ static void test_round_trip(void **state)
 {
 	static const char *const modes[] = { "writethrough", "writeback", "readcache" };
 	static const char *const opts[] = { "async_lookup", "queue_busy",
-		"disable_writeback", "skip_write_insert", "evict_on_write", "cmd_preload" };
+		"disable_writeback", "skip_write_insert", "evict_on_write", "cmd_preload",
+		"eager_writeback" };
 	char line[512], out[512], again[600];
 	struct ssc_config cfg, cfg2;
 	const char *err;
@@ -157,12 +158,12 @@ static void test_round_trip(void **state)
 	(void)state;
 	for (m = 0; m < 3; m++)
 		for (pol = 0; pol < 2; pol++)
-			for (mask = 0; mask < 64; mask++) {
+			for (mask = 0; mask < 128; mask++) {
 				int n = snprintf(line, sizeof(line),
 						 "o c blocksize 64 assoc 3 %s options %u %s",
 						 modes[m], 1 + __builtin_popcount(mask),
 						 pol ? "lru" : "lfu");
-				for (j = 0; j < 6; j++)
+				for (j = 0; j < 7; j++)
 					if (mask & (1u << j))
 						n += snprintf(line + n, sizeof(line) - n,
 							      " %s", opts[j]);
@@ -178,6 +179,22 @@ static void test_round_trip(void **state)
 				assert_int_equal(cfg2.opts, cfg.opts);
 				assert_int_equal(cfg.opts, mask);
 			}
+}
+
+static void test_reformat(void **state)
+{
+	struct ssc_config cfg;
+	const char *err;
+	char out[256];
+
+	(void)state;
+	assert_int_equal(parse("a b writeback reformat", &cfg, &err), 0);
+	assert_true(cfg.reformat);
+	/* never printed: a reload of the printed table must not wipe the cache */
+	ssc_format_table(&cfg, out, sizeof(out));
+	assert_null(strstr(out, "reformat"));
+	assert_int_equal(parse("a b", &cfg, &err), 0);
+	assert_false(cfg.reformat);
 }
 
 static void test_format_truncates(void **state)
@@ -203,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_null_args),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_reformat),
 		cmocka_unit_test(test_format_truncates),
 	};
 
