@@ -299,7 +299,22 @@ void ssc_write_done(struct ssc_cache *c, uint64_t way, uint32_t first,
 		ssc_range_set(c, way, SSC_DIRTY, first, n);
 		if (!was_dirty)
 			c->nr_dirty++;
+	} else {
+		/* written to both devices: the copies agree again */
+		ssc_clean(c, way, first, n);
 	}
+}
+
+void ssc_clean_mask(struct ssc_cache *c, uint64_t way, const uint64_t *mask)
+{
+	uint64_t *d = ssc_bits(c, way, SSC_DIRTY);
+	bool was_dirty = ssc_way_any(c, way, SSC_DIRTY);
+	uint32_t i;
+
+	for (i = 0; i < c->g.words; i++)
+		d[i] &= ~mask[i];
+	if (was_dirty && !ssc_way_any(c, way, SSC_DIRTY))
+		c->nr_dirty--;
 }
 
 void ssc_clean(struct ssc_cache *c, uint64_t way, uint32_t first, uint32_t n)
@@ -323,7 +338,7 @@ enum ssc_read_kind ssc_classify_read(const struct ssc_cache *c, uint64_t way,
 {
 	if (ssc_range_all(c, way, SSC_VALID, first, n))
 		return SSC_READ_HIT;
-	if (ssc_way_any(c, way, SSC_DIRTY))
+	if (ssc_range_any(c, way, SSC_DIRTY, first, n))
 		return SSC_READ_DIRTY_MIX;
 	return SSC_READ_PARTIAL;
 }

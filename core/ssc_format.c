@@ -240,23 +240,25 @@ enum {
 	MD_CSUM = 0, MD_MAGIC = 4, MD_BLOCKNR = 8, MD_SEQ = 16, MD_COUNT = 24,
 };
 
-void ssc_md_encode(const struct ssc_cache *c, uint64_t blocknr, uint64_t seq,
-		   uint8_t *buf)
+void ssc_md_encode_ways(const struct ssc_cache *c, uint64_t blocknr,
+			uint64_t from, uint64_t to, uint8_t *buf)
 {
 	uint32_t words = c->g.words, epm = ssc_entries_per_md(words);
-	uint32_t esz = ssc_entry_size(words), i, k;
-	uint64_t way = blocknr * epm;
-	uint8_t *e = buf + SSC_MD_HEADER;
+	uint32_t esz = ssc_entry_size(words), k;
+	uint64_t first = blocknr * epm, way;
 
-	memset(buf, 0, SSC_MD_BLOCK);
-	put32(buf + MD_MAGIC, SSC_MD_MAGIC);
-	put64(buf + MD_BLOCKNR, blocknr);
-	put64(buf + MD_SEQ, seq);
-	for (i = 0; i < epm; i++, way++, e += esz) {
+	if (from < first)
+		from = first;
+	if (to > first + epm)
+		to = first + epm;
+	for (way = from; way < to; way++) {
+		uint8_t *e = buf + SSC_MD_HEADER + (way - first) * esz;
 		const uint64_t *v, *d;
 
 		if (way >= c->g.nr_ways || c->ways[way].oblock == SSC_NO_BLOCK) {
 			put64(e, SSC_NO_BLOCK);
+			for (k = 0; k < 2 * words; k++)
+				put64(e + 8 + 8 * k, 0);
 			continue;
 		}
 		v = ssc_bits(c, way, SSC_VALID);
@@ -267,8 +269,35 @@ void ssc_md_encode(const struct ssc_cache *c, uint64_t blocknr, uint64_t seq,
 			put64(e + 8 + 8 * (words + k), d[k]);
 		}
 	}
+}
+
+void ssc_md_seal(const struct ssc_cache *c, uint64_t blocknr, uint64_t seq,
+		 uint8_t *buf)
+{
+	uint32_t words = c->g.words, epm = ssc_entries_per_md(words);
+	uint32_t esz = ssc_entry_size(words), i;
+	uint64_t first = blocknr * epm;
+
+	/* entries past the last way are empty */
+	for (i = 0; i < epm; i++)
+		if (first + i >= c->g.nr_ways)
+			put64(buf + SSC_MD_HEADER + i * esz, SSC_NO_BLOCK);
+	put32(buf + MD_MAGIC, SSC_MD_MAGIC);
+	put64(buf + MD_BLOCKNR, blocknr);
+	put64(buf + MD_SEQ, seq);
 	put32(buf + MD_COUNT, epm);
 	put32(buf + MD_CSUM, ssc_crc32c(0, buf + 4, SSC_MD_BLOCK - 4));
+}
+
+void ssc_md_encode(const struct ssc_cache *c, uint64_t blocknr, uint64_t seq,
+		   uint8_t *buf)
+{
+	uint64_t first = blocknr * ssc_entries_per_md(c->g.words);
+
+	memset(buf, 0, SSC_MD_BLOCK);
+	ssc_md_encode_ways(c, blocknr, first,
+			   first + ssc_entries_per_md(c->g.words), buf);
+	ssc_md_seal(c, blocknr, seq, buf);
 }
 
 bool ssc_md_check(const uint8_t *buf, uint64_t blocknr, uint32_t words,

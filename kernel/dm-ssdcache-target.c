@@ -28,6 +28,7 @@
 #include <linux/mempool.h>
 #include <linux/workqueue.h>
 #include <linux/wait.h>
+#include <linux/completion.h>
 #include <linux/percpu.h>
 #include <linux/log2.h>
 #include <linux/list.h>
@@ -36,41 +37,14 @@
 #include <linux/dm-kcopyd.h>
 
 #include "ssdcache/ssc_core.h"
+#include "ssdcache/ssc_format.h"
+#include "dm-ssdcache.h"
 
 #define DM_MSG_PREFIX "ssdcache"
 
 #define SSC_MIN_STRIPES		1024
 #define SSC_MAX_STRIPES		65536
 #define SSC_WB_POOL		64
-
-/* Per-cpu statistics, in the order STATUSTYPE_INFO prints them. */
-enum ssc_stat {
-	ST_READ_HITS,		/* reads served from the cache */
-	ST_READ_MISSES,		/* reads sent to the origin */
-	ST_WRITE_HITS,		/* writes to blocks in the cache */
-	ST_WRITE_MISSES,	/* writes to blocks not in the cache */
-	ST_READ_CLEAN,		/* RFC: read hit on valid data */
-	ST_READ_BUSY,		/* RFC: read waited for a busy block */
-	ST_READ_INVALID,	/* RFC: block cached, range not valid */
-	ST_READ_MISS,		/* RFC: block not cached */
-	ST_WRITE_BUSY,		/* RFC: write waited for a busy block */
-	ST_WRITE_CANCEL,	/* RFC: write cancelled a cached copy or fill */
-	ST_WRITE_INVALID,	/* RFC: write invalidated cached data */
-	ST_WRITE_MISS,		/* RFC: write to a block not cached */
-	ST_WRITE_DONE,		/* RFC: write stored in the cache */
-	ST_WRITE_SKIP,		/* RFC: write miss that allocated nothing */
-	ST_BYPASSED,		/* I/O the cache could not take */
-	ST_EVICTIONS,
-	ST_CANCELLED_FILLS,	/* fills dropped (raced a write, no memory) */
-	ST_CANCELLED_BIOS,	/* bios completed with an error */
-	ST_FILLS,		/* fills written to the cache */
-	ST_WRITEBACKS,		/* write-behind copies to the origin */
-	ST_CACHE_ERRORS,	/* failed cache device I/O */
-	ST_ORIGIN_ERRORS,	/* failed origin device I/O */
-	ST_DISCARDS,		/* discards and write-zeroes */
-	ST_FLUSHES,
-	SSC_NR_STATS
-};
 
 static const char *const ssc_stat_names[SSC_NR_STATS] = {
 	"read_hits", "read_misses", "write_hits", "write_misses",
@@ -79,46 +53,7 @@ static const char *const ssc_stat_names[SSC_NR_STATS] = {
 	"write_done", "write_skip", "bypassed", "evictions",
 	"cancelled_fills", "cancelled_bios", "fills", "writebacks",
 	"cache_errors", "origin_errors", "discards", "flushes",
-};
-
-struct ssc_stats {
-	u64 v[SSC_NR_STATS];
-};
-
-struct ssc_stripe {
-	spinlock_t lock;
-	struct ssc_lockst st;
-	struct bio_list waiting;
-};
-
-struct ssc_ctx {
-	struct dm_target *ti;
-	struct dm_dev *origin;
-	struct dm_dev *cdev;
-	bool claimed;
-	struct ssc_config cfg;
-	struct ssc_cache c;
-	spinlock_t *set_locks;
-	struct ssc_stripe *stripes;
-	u32 stripe_mask;
-	atomic64_t clock;
-	struct ssc_stats __percpu *stats;
-
-	struct workqueue_struct *wq;
-	struct bio_set bs;
-	struct dm_kcopyd_client *kc;
-	mempool_t *wb_pool;
-
-	spinlock_t defer_lock;
-	struct bio_list deferred;
-	struct work_struct defer_work;
-
-	atomic_t nr_bg;			/* fills and write-behinds in flight */
-	wait_queue_head_t bg_wait;
-
-	spinlock_t flush_lock;
-	atomic_t nr_wb;			/* write-behinds in flight */
-	struct bio_list flush_wait;	/* origin flushes waiting for them */
+	"cleaned", "demand_cleans",
 };
 
 enum ssc_io_kind {
@@ -209,10 +144,12 @@ static int ssc_claim_cache(struct dm_target *ti, dev_t dev)
 	list_for_each_entry(c, &ssc_claims, list) {
 		if (c->dev != dev)
 			continue;
-		if (c->md != md)
+		if (c->md != md) {
 			r = -EBUSY;
-		else
+		} else {
 			c->count++;
+			r = 1;	/* a reload: the live table uses it */
+		}
 		goto out;
 	}
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
@@ -463,6 +400,7 @@ static u64 ssc_alloc(struct ssc_ctx *sc, u64 oblock, u64 *sets,
 		    (may_evict || sc->c.ways[best].oblock == SSC_NO_BLOCK)) {
 			if (ssc_way_install(&sc->c, best, oblock, ssc_now(sc)))
 				ssc_stat(sc, ST_EVICTIONS);
+			ssc_md_changed(sc, best);
 			sc->c.ways[best].busy++;
 			spin_unlock_irqrestore(&sc->set_locks[best_set], flags);
 			return best;
@@ -537,6 +475,7 @@ static void ssc_fill_end(struct ssc_ctx *sc, u64 way, u32 first, u32 n,
 	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
 	if (!ssc_fill_done(&sc->c, way, first, n, ok) && ok)
 		ssc_stat(sc, ST_CANCELLED_FILLS);
+	ssc_md_changed(sc, way);
 	if (sc->c.ways[way].busy)
 		sc->c.ways[way].busy--;
 	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
@@ -642,6 +581,264 @@ static bool ssc_start_fill(struct ssc_ctx *sc, struct ssc_io *io,
 	return true;
 }
 
+/* ---- Write-back of dirty data: the cleaner ---- */
+
+struct ssc_copy_wait {
+	atomic_t pending;
+	int error;
+	struct completion done;
+};
+
+static void ssc_copy_wait_init(struct ssc_copy_wait *w)
+{
+	atomic_set(&w->pending, 1);
+	w->error = 0;
+	init_completion(&w->done);
+}
+
+static void ssc_copy_put(struct ssc_copy_wait *w)
+{
+	if (atomic_dec_and_test(&w->pending))
+		complete(&w->done);
+}
+
+static void ssc_copy_done(int read_err, unsigned long write_err, void *ctx)
+{
+	struct ssc_copy_wait *w = ctx;
+
+	if (read_err || write_err)
+		w->error = -EIO;
+	ssc_copy_put(w);
+}
+
+/* Copy the sub-blocks set in @dirty of @way (holding @oblock) to the origin. */
+static void ssc_copy_runs(struct ssc_ctx *sc, u64 way, u64 oblock,
+			  const u64 *dirty, struct ssc_copy_wait *w)
+{
+	const struct ssc_geom *g = &sc->c.g;
+	u32 a = 0, b;
+
+	while (a < g->nsub) {
+		struct dm_io_region from, to;
+
+		if (!(dirty[a / 64] & (1ull << (a % 64)))) {
+			a++;
+			continue;
+		}
+		for (b = a; b < g->nsub && (dirty[b / 64] & (1ull << (b % 64))); b++)
+			;
+		from.bdev = sc->cdev->bdev;
+		from.sector = ssc_way_sector(g, way) + ((sector_t)a << g->sub_shift);
+		from.count = (sector_t)(b - a) << g->sub_shift;
+		to.bdev = sc->origin->bdev;
+		to.sector = (oblock << g->block_shift) + ((sector_t)a << g->sub_shift);
+		to.count = from.count;
+		atomic_inc(&w->pending);
+		dm_kcopyd_copy(sc->kc, &from, 1, &to, 0, ssc_copy_done, w);
+		a = b;
+	}
+}
+
+/* Snapshot of the dirty bits of @way, under its set lock. */
+static void ssc_dirty_snapshot(struct ssc_ctx *sc, u64 way, u64 *snap)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
+	memcpy(snap, ssc_bits(&sc->c, way, SSC_DIRTY),
+	       sc->c.g.words * sizeof(u64));
+	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
+}
+
+static void ssc_dirty_cleaned(struct ssc_ctx *sc, u64 way, const u64 *snap)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
+	ssc_clean_mask(&sc->c, way, snap);
+	ssc_md_changed(sc, way);
+	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
+}
+
+/*
+ * Write back every dirty sub-block of @way now (process context; the
+ * caller holds the block's lock so that nothing writes it meanwhile, and a
+ * reference on the way).
+ */
+static int ssc_clean_way_sync(struct ssc_ctx *sc, u64 way)
+{
+	u64 snap[SSC_MAX_SUB / 64];
+	struct ssc_copy_wait w;
+
+	ssc_dirty_snapshot(sc, way, snap);
+	ssc_copy_wait_init(&w);
+	ssc_copy_runs(sc, way, sc->c.ways[way].oblock, snap, &w);
+	ssc_copy_put(&w);
+	wait_for_completion(&w.done);
+	if (w.error) {
+		ssc_stat(sc, ST_ORIGIN_ERRORS);
+		return w.error;
+	}
+	ssc_dirty_cleaned(sc, way, snap);
+	return 0;
+}
+
+static bool ssc_need_clean(struct ssc_ctx *sc)
+{
+	u64 dirty = READ_ONCE(sc->c.nr_dirty), total = sc->c.g.nr_ways;
+
+	if (!dirty) {
+		sc->cleaning = false;
+		return false;
+	}
+	if (atomic_read(&sc->flush_all) || sc->cfg.mode != SSC_WRITEBACK)
+		return true;
+	if (sc->cleaning && dirty * 100 <= (u64)sc->low_wm * total)
+		sc->cleaning = false;
+	else if (!sc->cleaning && dirty * 100 >= (u64)sc->high_wm * total)
+		sc->cleaning = true;
+	return sc->cleaning;
+}
+
+static void ssc_kick_cleaner(struct ssc_ctx *sc)
+{
+	u64 dirty = READ_ONCE(sc->c.nr_dirty);
+
+	if (!READ_ONCE(sc->stop_bg) &&
+	    dirty * 100 >= (u64)sc->high_wm * sc->c.g.nr_ways)
+		queue_work(sc->wq, &sc->clean_work);
+}
+
+#define SSC_CLEAN_BATCH 16
+
+struct ssc_clean_item {
+	u64 way;
+	u32 stripe;
+	u64 snap[SSC_MAX_SUB / 64];
+};
+
+/* Pick up to SSC_CLEAN_BATCH dirty blocks and lock them (WB mode). */
+static unsigned int ssc_clean_pick(struct ssc_ctx *sc,
+				   struct ssc_clean_item *items)
+{
+	unsigned int n = 0;
+	unsigned long flags;
+	u64 scanned, w, ob;
+
+	for (scanned = 0; scanned < sc->c.g.nr_ways && n < SSC_CLEAN_BATCH;
+	     scanned++) {
+		struct ssc_stripe *s;
+		bool ok;
+
+		w = sc->clean_cursor;
+		sc->clean_cursor = (w + 1) % sc->c.g.nr_ways;
+		spin_lock_irqsave(ssc_way_lock(sc, w), flags);
+		ob = sc->c.ways[w].oblock;
+		ok = ob != SSC_NO_BLOCK && ssc_way_any(&sc->c, w, SSC_DIRTY);
+		if (ok)
+			sc->c.ways[w].busy++;
+		spin_unlock_irqrestore(ssc_way_lock(sc, w), flags);
+		if (!ok)
+			continue;
+		items[n].stripe = ssc_stripe_of(sc, ob);
+		s = &sc->stripes[items[n].stripe];
+		spin_lock_irqsave(&s->lock, flags);
+		ok = ssc_lock_try(&s->st, SSC_LK_WB, false);
+		spin_unlock_irqrestore(&s->lock, flags);
+		if (!ok) {
+			ssc_put_way(sc, w);
+			continue;
+		}
+		items[n].way = w;
+		ssc_dirty_snapshot(sc, w, items[n].snap);
+		n++;
+	}
+	return n;
+}
+
+static void ssc_clean_work(struct work_struct *ws)
+{
+	struct ssc_ctx *sc = container_of(ws, struct ssc_ctx, clean_work);
+	struct ssc_clean_item *items;
+	struct ssc_copy_wait w;
+	unsigned int n, i;
+
+	items = kmalloc_array(SSC_CLEAN_BATCH, sizeof(*items), GFP_NOIO);
+	if (!items)
+		return;
+	while (!READ_ONCE(sc->stop_bg) && ssc_need_clean(sc)) {
+		n = ssc_clean_pick(sc, items);
+		if (!n)
+			break;	/* all busy: the tick tries again */
+		ssc_copy_wait_init(&w);
+		for (i = 0; i < n; i++)
+			ssc_copy_runs(sc, items[i].way,
+				      sc->c.ways[items[i].way].oblock,
+				      items[i].snap, &w);
+		ssc_copy_put(&w);
+		wait_for_completion(&w.done);
+		for (i = 0; i < n; i++) {
+			if (!w.error) {
+				ssc_dirty_cleaned(sc, items[i].way, items[i].snap);
+				ssc_stat(sc, ST_CLEANED);
+			}
+			ssc_put_way(sc, items[i].way);
+			ssc_unlock_stripe(sc, items[i].stripe, SSC_LK_WB);
+		}
+		if (w.error) {
+			ssc_stat(sc, ST_ORIGIN_ERRORS);
+			sc->clean_error = w.error;
+			DMERR_LIMIT("%s: write-back to the origin failed; will retry",
+				    ssc_name(sc));
+			break;
+		}
+		/* persist the clean state (the commit flushes the origin first) */
+		ssc_md_commit(sc, false);
+		wake_up_all(&sc->clean_wait);
+	}
+	kfree(items);
+	wake_up_all(&sc->clean_wait);
+}
+
+/* Flushes in write-back mode wait for a metadata commit. */
+static void ssc_commit_work(struct work_struct *ws)
+{
+	struct ssc_ctx *sc = container_of(ws, struct ssc_ctx, commit_work);
+	struct bio_list bios;
+	struct bio *bio;
+	unsigned long flags;
+	int r;
+
+	spin_lock_irqsave(&sc->flush_lock, flags);
+	bios = sc->commit_wait;
+	bio_list_init(&sc->commit_wait);
+	spin_unlock_irqrestore(&sc->flush_lock, flags);
+	if (bio_list_empty(&bios))
+		return;
+	r = ssc_md_commit(sc, false);
+	while ((bio = bio_list_pop(&bios))) {
+		bio_io(bio)->kind = IO_NONE;
+		if (r)
+			bio->bi_status = BLK_STS_IOERR;
+		bio_endio(bio);
+	}
+}
+
+/* Once a second: commit pending changes in write-back mode, kick the cleaner. */
+static void ssc_tick_work(struct work_struct *ws)
+{
+	struct ssc_ctx *sc = container_of(to_delayed_work(ws), struct ssc_ctx,
+					  tick_work);
+
+	if (READ_ONCE(sc->stop_bg))
+		return;
+	if (sc->cfg.mode == SSC_WRITEBACK || READ_ONCE(sc->c.nr_dirty))
+		ssc_md_commit(sc, false);
+	if (READ_ONCE(sc->c.nr_dirty))
+		queue_work(sc->wq, &sc->clean_work);
+	queue_delayed_work(sc->wq, &sc->tick_work, HZ);
+}
+
 /* ---- Reads ---- */
 
 /*
@@ -666,20 +863,68 @@ static bool ssc_try_fill_start(struct ssc_ctx *sc, struct ssc_io *io)
 	return ok;
 }
 
+static int ssc_read_locked(struct ssc_ctx *sc, struct ssc_io *io,
+			   struct bio *bio, bool fill_ok);
+
 static int ssc_map_read(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 {
-	u64 sets[SSC_MAX_ASSOC + 1];
-	unsigned int nsets;
-	unsigned long flags;
-	bool fill_ok = false, mapped;
-	enum ssc_read_kind kind = SSC_READ_PARTIAL;
 	enum ssc_lock_mode mode = io->want_excl ? SSC_LK_EXCL : SSC_LK_SHARED;
+	bool fill_ok = false;
 
 	if (!ssc_lock_get(sc, io, mode, &fill_ok)) {
 		if (!io->retry)
 			ssc_stat(sc, ST_READ_BUSY);
 		return DM_MAPIO_SUBMITTED;
 	}
+	return ssc_read_locked(sc, io, bio, fill_ok);
+}
+
+/*
+ * A read under EXCL found dirty data next to data only the origin has:
+ * write the block's dirty data back, then read the origin.
+ */
+static void ssc_demand_clean_work(struct work_struct *ws)
+{
+	struct ssc_io *io = container_of(ws, struct ssc_io, work);
+	struct ssc_ctx *sc = io->sc;
+	struct bio *bio = io->bio;
+	int r;
+
+	r = ssc_clean_way_sync(sc, io->way);
+	ssc_io_put_way(sc, io);
+	if (r) {
+		DMERR_LIMIT("%s: write-back of block %llu for a read failed",
+			    ssc_name(sc), io->oblock);
+		ssc_unlock(sc, io);
+		io->kind = IO_NONE;
+		bio_io_error(bio);
+		return;
+	}
+	ssc_stat(sc, ST_DEMAND_CLEANS);
+	switch (ssc_read_locked(sc, io, bio, false)) {
+	case DM_MAPIO_REMAPPED:
+		submit_bio_noacct(bio);
+		break;
+	case DM_MAPIO_KILL:
+		ssc_unlock(sc, io);
+		io->kind = IO_NONE;
+		bio_io_error(bio);
+		break;
+	default:
+		break;
+	}
+}
+
+static int ssc_read_locked(struct ssc_ctx *sc, struct ssc_io *io,
+			   struct bio *bio, bool fill_ok)
+{
+	enum ssc_lock_mode mode = io->mode;
+	enum ssc_read_kind kind = SSC_READ_PARTIAL;
+	u64 sets[SSC_MAX_ASSOC + 1];
+	unsigned int nsets;
+	unsigned long flags;
+	bool mapped;
+
 	nsets = ssc_probe_sets(&sc->c.g, io->oblock, sets);
 	io->way = ssc_lookup(sc, io->oblock, sets, nsets, true);
 	mapped = io->way != SSC_NO_BLOCK;
@@ -696,19 +941,16 @@ static int ssc_map_read(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 		remap_cache(sc, bio, io->way);
 		return DM_MAPIO_REMAPPED;
 	}
+	if (mapped && kind == SSC_READ_DIRTY_MIX && mode == SSC_LK_EXCL) {
+		/* no writer can interfere now: clean the block, then read */
+		io->kind = IO_NONE;
+		INIT_WORK(&io->work, ssc_demand_clean_work);
+		queue_work(sc->wq, &io->work);
+		return DM_MAPIO_SUBMITTED;
+	}
 	if (mapped && kind == SSC_READ_DIRTY_MIX) {
 		ssc_io_put_way(sc, io);
 		ssc_unlock(sc, io);
-		if (mode == SSC_LK_EXCL) {
-			/*
-			 * Dirty data whose write-behind failed, next to data
-			 * only the origin has: neither copy is whole, and
-			 * stale data must never be returned.
-			 */
-			DMERR_LIMIT("%s: read of block %llu mixes dirty and uncached data",
-				    ssc_name(sc), io->oblock);
-			return DM_MAPIO_KILL;
-		}
 		/*
 		 * Part of the range is only on the origin while a write-behind
 		 * still copies the rest there: wait until the block is idle,
@@ -723,6 +965,7 @@ static int ssc_map_read(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 	ssc_stat(sc, mapped ? ST_READ_INVALID : ST_READ_MISS);
 
 	if (fill_ok && mode == SSC_LK_SHARED && io->aligned &&
+	    !READ_ONCE(sc->detached) &&
 	    !(sc->cfg.opts & SSC_OPT_DISABLE_WRITEBACK)) {
 		if (!mapped) {
 			io->way = ssc_alloc(sc, io->oblock, sets, nsets, true);
@@ -796,8 +1039,10 @@ static void ssc_wb_endio(int read_err, unsigned long write_err, void *context)
 	unsigned long flags;
 
 	spin_lock_irqsave(ssc_way_lock(sc, wb->way), flags);
-	if (!read_err && !write_err)
+	if (!read_err && !write_err) {
 		ssc_clean(&sc->c, wb->way, wb->first, wb->n);
+		ssc_md_changed(sc, wb->way);
+	}
 	if (sc->c.ways[wb->way].busy)
 		sc->c.ways[wb->way].busy--;
 	spin_unlock_irqrestore(ssc_way_lock(sc, wb->way), flags);
@@ -877,6 +1122,7 @@ static void ssc_write_complete(struct ssc_io *io)
 		} else {
 			ssc_invalidate(&sc->c, io->way, io->first, io->n);
 		}
+		ssc_md_changed(sc, io->way);
 		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
 		ssc_stat(sc, cached ? ST_WRITE_DONE : ST_WRITE_INVALID);
 	}
@@ -888,11 +1134,21 @@ static void ssc_write_complete(struct ssc_io *io)
 		io->writeback = false;
 		if (!cached) {
 			/* keep the lock; re-issue to the origin from a worker */
-			mempool_free(wb, sc->wb_pool);
+			if (wb)
+				mempool_free(wb, sc->wb_pool);
 			ssc_io_put_way(sc, io);
 			io->cstatus = BLK_STS_OK;
 			INIT_WORK(&io->work, ssc_fallback_work);
 			queue_work(sc->wq, &io->work);
+			return;
+		}
+		if (!wb) {
+			/* lazy write-back: the cleaner copies it later */
+			ssc_io_put_way(sc, io);
+			ssc_unlock(sc, io);
+			io->kind = IO_NONE;
+			bio_endio(bio);
+			ssc_kick_cleaner(sc);
 			return;
 		}
 		wb->sc = sc;
@@ -973,6 +1229,7 @@ static void ssc_cancel_range(struct ssc_ctx *sc, struct ssc_io *io,
 		return;
 	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
 	had = ssc_cancel(&sc->c, way, io->first, io->n);
+	ssc_md_changed(sc, way);
 	if (sc->c.ways[way].busy)
 		sc->c.ways[way].busy--;
 	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
@@ -993,7 +1250,7 @@ static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 {
 	u32 opts = sc->cfg.opts;
 	bool cache_writes = io->aligned && sc->cfg.mode != SSC_READCACHE &&
-			    bio_op(bio) == REQ_OP_WRITE;
+			    !READ_ONCE(sc->detached) && bio_op(bio) == REQ_OP_WRITE;
 	bool may_bypass = !cache_writes || !(opts & SSC_OPT_QUEUE_BUSY);
 
 	if (!ssc_lock_get_write(sc, io, may_bypass)) {
@@ -1029,7 +1286,8 @@ static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 		return DM_MAPIO_REMAPPED;
 	}
 	if (sc->cfg.mode == SSC_WRITEBACK && !(bio->bi_opf & REQ_FUA)) {
-		io->wb = mempool_alloc(sc->wb_pool, GFP_NOIO);
+		if (opts & SSC_OPT_EAGER_WRITEBACK)
+			io->wb = mempool_alloc(sc->wb_pool, GFP_NOIO);
 		io->writeback = true;
 		atomic_set(&io->pending, 1);
 		ssc_submit_clone(sc, io, true);
@@ -1054,14 +1312,17 @@ static int ssc_map_flush(struct ssc_ctx *sc, struct ssc_io *io,
 		return DM_MAPIO_REMAPPED;
 	}
 	ssc_stat(sc, ST_FLUSHES);
-	/* the origin flush must follow every completed write-behind */
-	spin_lock_irqsave(&sc->flush_lock, flags);
-	if (atomic_read(&sc->nr_wb)) {
-		bio_list_add(&sc->flush_wait, bio);
+	if (sc->cfg.mode == SSC_WRITEBACK || READ_ONCE(sc->c.nr_dirty)) {
+		/*
+		 * Completed writes may live only in the cache: commit the
+		 * metadata (which flushes both devices first).
+		 */
+		spin_lock_irqsave(&sc->flush_lock, flags);
+		bio_list_add(&sc->commit_wait, bio);
 		spin_unlock_irqrestore(&sc->flush_lock, flags);
+		queue_work(sc->wq, &sc->commit_work);
 		return DM_MAPIO_SUBMITTED;
 	}
-	spin_unlock_irqrestore(&sc->flush_lock, flags);
 	bio_set_dev(bio, sc->origin->bdev);
 	return DM_MAPIO_REMAPPED;
 }
@@ -1181,8 +1442,10 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 			way = ssc_lookup(sc, io->oblock, sets, nsets, false);
 			if (way != SSC_NO_BLOCK) {
 				spin_lock_irqsave(ssc_way_lock(sc, way), flags);
-				if (!ssc_way_any(&sc->c, way, SSC_DIRTY))
+				if (!ssc_way_any(&sc->c, way, SSC_DIRTY)) {
 					ssc_invalidate(&sc->c, way, io->first, io->n);
+					ssc_md_changed(sc, way);
+				}
 				spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
 				ssc_put_way(sc, way);
 			}
@@ -1250,10 +1513,13 @@ static void ssc_wait_idle(struct ssc_ctx *sc)
 
 static void ssc_free(struct ssc_ctx *sc)
 {
+	WRITE_ONCE(sc->stop_bg, true);
 	if (sc->wq) {
+		cancel_delayed_work_sync(&sc->tick_work);
 		ssc_wait_idle(sc);
 		destroy_workqueue(sc->wq);
 	}
+	ssc_md_exit(sc);
 	if (sc->kc)
 		dm_kcopyd_client_destroy(sc->kc);
 	mempool_destroy(sc->wb_pool);
@@ -1293,11 +1559,12 @@ static int ssc_get_devices(struct ssc_ctx *sc, struct dm_target *ti)
 		return -EINVAL;
 	}
 	r = ssc_claim_cache(ti, sc->cdev->bdev->bd_dev);
-	if (r) {
+	if (r < 0) {
 		ti->error = "Cache device is in use by another ssdcache device";
 		return r;
 	}
 	sc->claimed = true;
+	sc->reload = r == 1;
 	olbs = bdev_logical_block_size(sc->origin->bdev);
 	clbs = bdev_logical_block_size(sc->cdev->bdev);
 	if (olbs != clbs) {
@@ -1373,6 +1640,7 @@ static int ssc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	struct ssc_ctx *sc;
 	const char *err = NULL;
 	struct ssc_geom g;
+	u64 md_blocks = 0;
 	int r;
 
 	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
@@ -1387,6 +1655,15 @@ static int ssc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	bio_list_init(&sc->flush_wait);
 	INIT_WORK(&sc->defer_work, ssc_defer_work);
 	init_waitqueue_head(&sc->bg_wait);
+	bio_list_init(&sc->commit_wait);
+	INIT_WORK(&sc->commit_work, ssc_commit_work);
+	INIT_WORK(&sc->clean_work, ssc_clean_work);
+	INIT_DELAYED_WORK(&sc->tick_work, ssc_tick_work);
+	init_waitqueue_head(&sc->clean_wait);
+	atomic_set(&sc->flush_all, 0);
+	sc->high_wm = 50;
+	sc->low_wm = 25;
+	sc->stop_bg = true;
 
 	r = ssc_parse_table(argc, argv, &sc->cfg, &err);
 	if (r) {
@@ -1399,6 +1676,9 @@ static int ssc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = ssc_geom_init(&g, &sc->cfg, ti->len,
 			  bdev_nr_sectors(sc->cdev->bdev),
 			  bdev_logical_block_size(sc->origin->bdev), &err);
+	if (!r)
+		r = ssc_layout(&g, bdev_nr_sectors(sc->cdev->bdev), &md_blocks,
+			       &err);
 	if (r) {
 		ti->error = (char *)err;
 		goto bad;
@@ -1407,6 +1687,23 @@ static int ssc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = ssc_alloc_runtime(sc, ti);
 	if (r)
 		goto bad;
+	r = ssc_md_init(sc, md_blocks);
+	if (r) {
+		ti->error = "Cannot allocate the metadata buffers";
+		goto bad;
+	}
+	if (!sc->reload) {
+		/* load (or format) now, so that a bad cache fails the table */
+		r = ssc_md_open(sc, &err);
+		if (r) {
+			ti->error = (char *)err;
+			goto bad;
+		}
+	} else if (sc->cfg.reformat) {
+		ti->error = "reformat is not allowed in a reload of a live device";
+		r = -EINVAL;
+		goto bad;
+	}
 
 	r = dm_set_target_max_io_len(ti, g.block_sectors);
 	if (r) {
@@ -1431,9 +1728,48 @@ static void ssc_dtr(struct dm_target *ti)
 	ssc_free(ti->private);
 }
 
+static int ssc_preresume(struct dm_target *ti)
+{
+	struct ssc_ctx *sc = ti->private;
+	const char *err = NULL;
+	int r;
+
+	r = ssc_md_open(sc, &err);	/* a reload loads what the old table left */
+	if (r) {
+		DMERR("%s: %s", ssc_name(sc), err ? err : "cannot open the cache");
+		return r;
+	}
+	r = ssc_md_mark_live(sc);
+	if (r) {
+		DMERR("%s: cannot write the cache superblock", ssc_name(sc));
+		return r;
+	}
+	return 0;
+}
+
+static void ssc_resume(struct dm_target *ti)
+{
+	struct ssc_ctx *sc = ti->private;
+
+	WRITE_ONCE(sc->stop_bg, false);
+	sc->resumed = true;
+	queue_delayed_work(sc->wq, &sc->tick_work, HZ);
+	if (READ_ONCE(sc->c.nr_dirty))
+		queue_work(sc->wq, &sc->clean_work);
+}
+
 static void ssc_postsuspend(struct dm_target *ti)
 {
-	ssc_wait_idle(ti->private);
+	struct ssc_ctx *sc = ti->private;
+
+	WRITE_ONCE(sc->stop_bg, true);
+	wake_up_all(&sc->clean_wait);
+	cancel_delayed_work_sync(&sc->tick_work);
+	ssc_wait_idle(sc);
+	if (sc->resumed && ssc_md_commit(sc, true))
+		DMERR("%s: could not save the cache metadata; the next start will be cold",
+		      ssc_name(sc));
+	sc->resumed = false;
 }
 
 /* ---- Status and messages ---- */
@@ -1495,6 +1831,11 @@ static void ssc_status(struct dm_target *ti, status_type_t type,
 		       ssc_bytes_per_block(&sc->c.g));
 		for (i = 0; i < SSC_NR_STATS; i++)
 			DMEMIT(" %s %llu", ssc_stat_names[i], v[i]);
+		DMEMIT(" state %s cleaner %s high_watermark %u low_watermark %u cleaning %d md_seq %llu commits %llu md_errors %llu",
+		       READ_ONCE(sc->detached) ? "detached" : "active",
+		       (sc->cfg.opts & SSC_OPT_EAGER_WRITEBACK) ? "eager" : "lazy",
+		       sc->high_wm, sc->low_wm, READ_ONCE(sc->cleaning) ? 1 : 0,
+		       sc->md.sb.seq, sc->md.commits, sc->md.errors);
 		break;
 	case STATUSTYPE_TABLE:
 		ssc_format_table(&sc->cfg, buf, sizeof(buf));
@@ -1507,6 +1848,58 @@ static void ssc_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
+/* flush: write back everything dirty and wait (interruptible). */
+static int ssc_flush_all(struct ssc_ctx *sc)
+{
+	int r;
+
+	if (READ_ONCE(sc->stop_bg))
+		return READ_ONCE(sc->c.nr_dirty) ? -EBUSY : 0;
+	sc->clean_error = 0;
+	atomic_inc(&sc->flush_all);
+	queue_work(sc->wq, &sc->clean_work);
+	r = wait_event_interruptible(sc->clean_wait,
+				     !READ_ONCE(sc->c.nr_dirty) ||
+				     READ_ONCE(sc->clean_error) ||
+				     READ_ONCE(sc->stop_bg));
+	atomic_dec(&sc->flush_all);
+	if (r)
+		return r;
+	if (sc->clean_error)
+		return sc->clean_error;
+	if (READ_ONCE(sc->c.nr_dirty))
+		return -EBUSY;
+	return ssc_md_commit(sc, false);
+}
+
+static int ssc_set_wm(struct ssc_ctx *sc, char *arg, bool high)
+{
+	unsigned int v;
+
+	if (kstrtouint(arg, 10, &v) || v > 100)
+		return -EINVAL;
+	if ((high && v < sc->low_wm) || (!high && v > sc->high_wm))
+		return -EINVAL;
+	if (high)
+		sc->high_wm = v;
+	else
+		sc->low_wm = v;
+	ssc_kick_cleaner(sc);
+	return 0;
+}
+
+/*
+ * Messages:
+ *   reset_stats            zero the counters
+ *   flush                  write back all dirty data, wait, commit
+ *   detach                 stop caching new data, then flush: afterwards
+ *                          the device can be removed and the origin used
+ *                          alone
+ *   attach                 cache new data again
+ *   high_watermark <pct>   the cleaner starts above this share of dirty
+ *                          blocks (write-back mode)
+ *   low_watermark <pct>    ... and stops at this share
+ */
 static int ssc_message(struct dm_target *ti, unsigned int argc, char **argv,
 		       char *result, unsigned int maxlen)
 {
@@ -1519,6 +1912,21 @@ static int ssc_message(struct dm_target *ti, unsigned int argc, char **argv,
 			       sizeof(struct ssc_stats));
 		return 0;
 	}
+	if (argc == 1 && !strcasecmp(argv[0], "flush"))
+		return ssc_flush_all(sc);
+	if (argc == 1 && !strcasecmp(argv[0], "detach")) {
+		WRITE_ONCE(sc->detached, true);
+		DMINFO("%s: detaching: no new data enters the cache", ssc_name(sc));
+		return ssc_flush_all(sc);
+	}
+	if (argc == 1 && !strcasecmp(argv[0], "attach")) {
+		WRITE_ONCE(sc->detached, false);
+		return 0;
+	}
+	if (argc == 2 && !strcasecmp(argv[0], "high_watermark"))
+		return ssc_set_wm(sc, argv[1], true);
+	if (argc == 2 && !strcasecmp(argv[0], "low_watermark"))
+		return ssc_set_wm(sc, argv[1], false);
 	DMWARN("%s: unsupported message \"%s\" (%u arguments)", ssc_name(sc),
 	       argc ? argv[0] : "", argc);
 	return -EINVAL;
@@ -1538,13 +1946,15 @@ static int ssc_iterate_devices(struct dm_target *ti,
 
 static struct target_type ssc_target = {
 	.name = "ssdcache",
-	.version = {1, 0, 0},
+	.version = {1, 1, 0},
 	.module = THIS_MODULE,
 	.ctr = ssc_ctr,
 	.dtr = ssc_dtr,
 	.map = ssc_map,
 	.end_io = ssc_end_io,
 	.postsuspend = ssc_postsuspend,
+	.preresume = ssc_preresume,
+	.resume = ssc_resume,
 	.status = ssc_status,
 	.message = ssc_message,
 	.iterate_devices = ssc_iterate_devices,

@@ -224,7 +224,7 @@ void ssc_way_touch(struct ssc_cache *c, uint64_t way, uint64_t now);
  *
  *   invalid --fill_start--> inflight --fill_done--> valid
  *   inflight --cancel--> invalid            (a write overtook the fill)
- *   any --write_done(dirty=false)--> valid  (write-through / write-around)
+ *   any --write_done(dirty=false)--> valid, clean (written through)
  *   any --write_done(dirty=true)--> valid+dirty
  *   valid+dirty --clean--> valid            (written back to the origin)
  *   any clean --invalidate--> invalid
@@ -242,14 +242,16 @@ bool ssc_cancel(struct ssc_cache *c, uint64_t way, uint32_t first, uint32_t n);
 void ssc_write_done(struct ssc_cache *c, uint64_t way, uint32_t first,
 		    uint32_t n, bool dirty);
 void ssc_clean(struct ssc_cache *c, uint64_t way, uint32_t first, uint32_t n);
+/* Clear the dirty sub-blocks in @mask (words of the way's bitmap). */
+void ssc_clean_mask(struct ssc_cache *c, uint64_t way, const uint64_t *mask);
 void ssc_invalidate(struct ssc_cache *c, uint64_t way, uint32_t first,
 		    uint32_t n);
 
 /* What a read of [first, first+n) in a mapped way can do. */
 enum ssc_read_kind {
 	SSC_READ_HIT,		/* all valid: serve from the cache */
-	SSC_READ_PARTIAL,	/* some not valid, none of the block dirty */
-	SSC_READ_DIRTY_MIX,	/* some not valid while the block is dirty */
+	SSC_READ_PARTIAL,	/* some not valid, none of the range dirty */
+	SSC_READ_DIRTY_MIX,	/* some not valid, some dirty: no copy is whole */
 };
 enum ssc_read_kind ssc_classify_read(const struct ssc_cache *c, uint64_t way,
 				     uint32_t first, uint32_t n);

@@ -52,8 +52,8 @@ struct ssc_sb {
 	uint64_t data_offset;		/* sectors */
 	uint64_t cache_sectors;		/* size of the cache device at format */
 	uint64_t origin_sectors;	/* length of the cached origin region */
-	uint32_t origin_fp;		/* crc32c of the origin's first 4 KiB at
-					 * the last clean shutdown, 0 = unknown */
+	/* crc32c of the origin's first 4 KiB at the last clean shutdown */
+	uint32_t origin_fp;		/* 0 = unknown */
 	uint32_t pad;
 	uint64_t dirty_blocks;		/* as of the last commit */
 	uint64_t used_blocks;
@@ -103,6 +103,16 @@ int ssc_sb_decode(struct ssc_sb *sb, const uint8_t *buf, const char **err);
  */
 void ssc_md_encode(const struct ssc_cache *c, uint64_t blocknr, uint64_t seq,
 		   uint8_t *buf);
+
+/*
+ * The same in pieces, for callers that lock per set: clear @buf, encode
+ * the entries of ways [from, to) (clipped to block @blocknr), repeat, then
+ * seal (header and checksum).
+ */
+void ssc_md_encode_ways(const struct ssc_cache *c, uint64_t blocknr,
+			uint64_t from, uint64_t to, uint8_t *buf);
+void ssc_md_seal(const struct ssc_cache *c, uint64_t blocknr, uint64_t seq,
+		 uint8_t *buf);
 
 /*
  * Check metadata block @buf as block @blocknr of a cache with bitmaps of

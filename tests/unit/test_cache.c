@@ -303,6 +303,8 @@ static void test_transitions(void **state)
 	assert_false(ssc_way_reusable(&c, 0));
 	assert_int_equal(ssc_classify_read(&c, 0, 12, 2), SSC_READ_HIT);
 	assert_int_equal(ssc_classify_read(&c, 0, 11, 4), SSC_READ_DIRTY_MIX);
+	/* a partial read next to, but not over, dirty data can use the origin */
+	assert_int_equal(ssc_classify_read(&c, 0, 14, 2), SSC_READ_PARTIAL);
 	ssc_write_done(&c, 0, 14, 1, true);
 	assert_int_equal(c.nr_dirty, 1);	/* counted per block */
 
@@ -320,6 +322,30 @@ static void test_transitions(void **state)
 	ssc_invalidate(&c, 0, 0, 8);
 	assert_int_equal(c.nr_dirty, 0);
 	assert_false(ssc_range_any(&c, 0, SSC_VALID, 0, 8));
+
+	/* a write-through write cleans what it overwrites */
+	ssc_write_done(&c, 0, 0, 2, true);
+	assert_int_equal(c.nr_dirty, 1);
+	ssc_write_done(&c, 0, 0, 2, false);
+	assert_int_equal(c.nr_dirty, 0);
+	assert_true(ssc_range_all(&c, 0, SSC_VALID, 0, 2));
+	/* clean by mask (the cleaner's snapshot) */
+	ssc_write_done(&c, 0, 0, 3, true);
+	{
+		uint64_t m[1] = { 0x3 };
+
+		ssc_clean_mask(&c, 0, m);
+		assert_int_equal(c.nr_dirty, 1);
+		m[0] = 0x4;
+		ssc_clean_mask(&c, 0, m);
+		assert_int_equal(c.nr_dirty, 0);
+	}
+	ssc_invalidate(&c, 0, 0, 8);
+	/* committed dirty state blocks reuse until a commit clears it */
+	c.ways[0].flags |= SSC_WF_DISK_DIRTY;
+	assert_false(ssc_way_reusable(&c, 0));
+	c.ways[0].flags = 0;
+	assert_true(ssc_way_reusable(&c, 0));
 
 	/* cancel of nothing reports nothing */
 	assert_false(ssc_cancel(&c, 0, 0, 8));
