@@ -82,7 +82,7 @@ qemu_cmd() {
 	QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G
 		-nographic -no-reboot -nic none
 		-kernel "$VMLINUZ" -initrd "$INITRD"
-		-append "console=ttyS0 panic=-1 oops=panic $append"
+		-append "console=ttyS0 panic=-1 oops=panic no_timer_check $append"
 		-virtfs "local,path=$USERLAND,mount_tag=userland,security_model=none,readonly=on")
 	if [ "$console" = stdio ]; then
 		QEMU+=(-serial mon:stdio -serial "file:$result")

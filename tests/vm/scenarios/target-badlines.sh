@@ -65,7 +65,7 @@ for line in "" "blocksize 8" "blocksize 256 assoc 1 writeback" "readcache option
 	"options 5 lru async_lookup queue_busy disable_writeback skip_write_insert" \
 	"assoc 64 blocksize 16 writethrough options 2 evict_on_write cmd_preload" \
 	"BLOCKSIZE 32 Assoc 3 WriteBack OPTIONS 1 LRU"; do
-	dmsetup create rt --table "0 $osz ssdcache $origin $cache $line" || fail "refused good line '$line'"
+	dmsetup create rt --table "0 $osz ssdcache $origin $cache reformat $line" || fail "refused good line '$line'"
 	t1=$(dmsetup table rt)
 	echo "$t1"
 	must dmsetup reload rt --table "$t1"

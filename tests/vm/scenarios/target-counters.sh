@@ -19,7 +19,7 @@ settle() { dmsetup suspend "$1" && dmsetup resume "$1"; }
 
 sc=$(ssdcache_create sc "$origin" "$cache") || exit 1
 dmsetup status sc
-assert_eq "$(stat sc blocks)" 64 "8 MiB cache of 128 KiB blocks"
+assert_eq "$(stat sc blocks)" 48 "8 MiB cache of 128 KiB blocks: 3 sets beside the metadata"
 assert_eq "$(stat sc mode)" writethrough "default mode"
 assert_eq "$(stat sc policy)" lfu "default policy"
 assert_eq "$(stat sc assoc)" 4 "default assoc"
@@ -55,7 +55,7 @@ dm_remove sc
 dd if=/dev/zero of="$cache" bs=1M count=8 oflag=direct 2>/dev/null
 
 # skip_write_insert: a write miss allocates nothing
-sc=$(ssdcache_create sc "$origin" "$cache" options 1 skip_write_insert) || exit 1
+sc=$(ssdcache_create sc "$origin" "$cache" reformat options 1 skip_write_insert) || exit 1
 wr "$sc" 7000
 assert_eq "$(stat sc write_skip)" 1 "skip_write_insert counts a skip"
 assert_eq "$(stat sc used)" 0 "and allocates nothing"
@@ -85,8 +85,9 @@ b=$(dd if="$origin" bs=4k count=1 skip=400 iflag=direct 2>/dev/null | md5sum)
 assert_eq "$a" "$b" "readcache read after write returns the new data"
 dm_remove sc
 
-# writeback (RFC): the write completes from the cache and is copied behind
-sc=$(ssdcache_create sc "$origin" "$cache" writeback) || exit 1
+# writeback, eager (the RFC's): the write completes from the cache and is
+# copied behind at once
+sc=$(ssdcache_create sc "$origin" "$cache" writeback options 1 eager_writeback) || exit 1
 wr "$sc" 800
 settle sc
 assert_eq "$(stat sc writebacks)" 1 "one write-behind"
@@ -96,9 +97,9 @@ b=$(dd if="$origin" bs=4k count=1 skip=800 iflag=direct 2>/dev/null | md5sum)
 assert_eq "$a" "$b" "write-behind reached the origin"
 dm_remove sc
 
-# evictions: LRU over a 1-set cache (16 blocks), assoc 1
-dm_create small "0 $((16 * 256)) linear $cache 0" >/dev/null
-sc=$(ssdcache_create sc "$origin" /dev/mapper/small assoc 1 options 1 lru) || exit 1
+# evictions: LRU over a 1-set cache (16 blocks), assoc 1, plus metadata
+dm_create small "0 $((17 * 256 + 8)) linear $cache 0" >/dev/null
+sc=$(ssdcache_create sc "$origin" /dev/mapper/small assoc 1 reformat options 1 lru) || exit 1
 assert_eq "$(stat sc sets)" 1 "one set"
 i=0
 while [ $i -lt 20 ]; do

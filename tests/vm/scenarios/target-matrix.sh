@@ -45,7 +45,8 @@ run_one() {
 		>fio2.out 2>&1 || { cat fio2.out; fail "re-verify failed for '$_line'"; }
 	st=$(dmsetup status sc)
 	echo "$st"
-	# drain write-behinds (suspend waits for them), then compare
+	# write everything back (lazy write-back keeps dirty data), then compare
+	must dmsetup message sc 0 flush
 	must dmsetup suspend sc
 	must dmsetup resume sc
 	a=$(dev_md5 "$sc" 0 8)
@@ -54,17 +55,18 @@ run_one() {
 	dirty=$(dmsetup status sc | awk '{for (i = 1; i < NF; i++) if ($i == "dirty") print $(i + 1)}')
 	assert_eq "$dirty" 0 "no dirty blocks left for '$_line'"
 	dm_remove sc
-	# scrub the cache so the next configuration starts cold
+	# scrub the cache so the next configuration starts cold (reformat)
 	dd if=/dev/zero of="$cache" bs=1M count=4 oflag=direct 2>/dev/null
 }
 
 for mode in writethrough writeback readcache; do
 	run_one "$mode"
 	run_one "$mode" lru
+	[ "$mode" = writeback ] && run_one "$mode" eager_writeback
 	for opt in async_lookup queue_busy disable_writeback skip_write_insert evict_on_write cmd_preload; do
 		run_one "$mode" "$opt"
 	done
 done
-run_one writeback lru async_lookup queue_busy skip_write_insert evict_on_write cmd_preload
+run_one writeback lru async_lookup queue_busy skip_write_insert evict_on_write cmd_preload eager_writeback
 run_one writethrough lfu queue_busy evict_on_write
 log "matrix done"

@@ -57,7 +57,7 @@ dm_remove sc
 cycles() {
 	i=0
 	while [ $i -lt 10 ]; do
-		dmsetup create s1 --table "0 $osz ssdcache $origin $cache" || fail "create s1"
+		dmsetup create s1 --table "0 $osz ssdcache $origin $cache reformat" || fail "create s1"
 		dmsetup create s2 --table "0 $(sectors "$o2") ssdcache $o2 $c2 writeback options 1 lru" || fail "create s2"
 		dmsetup create s3 --table "0 $(sectors "$o2") ssdcache $o2 $cache blocksize 8 readcache" 2>/dev/null &&
 			fail "two caches on one cache device in one table set"
