@@ -33,13 +33,17 @@ MODULE_FILES := Kbuild kernel core include
 
 CORE_SRCS  := $(sort $(wildcard core/*.c))
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
+# Shared by every tool (and #included by the unit tests that test them).
+TOOLLIB_SRCS := $(sort $(wildcard tools/lib/*.c))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 HDRS       := $(shell find include -name '*.h' 2>/dev/null)
 
 # Userspace tools: every tools/NAME.c is one program, linked with the core.
 TOOLS_CFLAGS := $(CFLAGS) $(WARN) -Iinclude -MMD -MP
 TOOLS_LDLIBS ?=
+TOOLS_LDLIBS += -ldevmapper
 CORE_OBJS    := $(patsubst core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
+TOOLLIB_OBJS := $(patsubst tools/%.c,$(BUILD)/tools/%.o,$(TOOLLIB_SRCS))
 TOOLS        := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
 
 # Unit tests: every tests/unit/test_*.c is linked with all of core/*.c.
@@ -70,7 +74,7 @@ $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLS_CFLAGS) -c -o $@ $<
 
-$(BUILD)/bin/%: $(BUILD)/tools/%.o $(CORE_OBJS)
+$(BUILD)/bin/%: $(BUILD)/tools/%.o $(TOOLLIB_OBJS) $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(TOOLS_LDLIBS)
 
@@ -92,7 +96,7 @@ unit: unit-build
 	@$(REPO)/scripts/run-unit.sh $(UNIT_BINS)
 
 -include $(CORE_OBJS:.o=.d) $(UNIT_CORE:.o=.d) $(UNIT_BINS:=.d) \
-	$(patsubst tools/%.c,$(BUILD)/tools/%.d,$(TOOL_SRCS))
+	$(patsubst tools/%.c,$(BUILD)/tools/%.d,$(TOOL_SRCS) $(TOOLLIB_SRCS))
 
 # ---------------------------------------------------------------- kernel module
 # make module KDIR=<kernel build dir>: the sources are mirrored into
