@@ -873,7 +873,7 @@ static int cmd_remove(int argc, char **argv)
 		if (dmt && dm_task_set_name(dmt, name) && dm_task_run(dmt) &&
 		    dm_task_get_info(dmt, &d.info) && d.info.open_count > 0) {
 			dm_task_destroy(dmt);
-			return err("%s: in use (open %d times; mounted?)", name,
+			return err("%s: in use (open count %d)", name,
 				   d.info.open_count);
 		}
 		if (dmt)
