@@ -14,6 +14,8 @@
 #   make demo                 install deps, build, run the demo in a VM
 #   make selftest             prove the VM harness fails on bad scenarios
 #   make checkpatch | sparse  kernel coding style / static checks
+#   make install [PREFIX=/usr/local DESTDIR=]  tool, man pages, docs, systemd unit
+#   make dkms-install         module sources to /usr/src, dkms add + install
 #   make clean                remove build/ (keeps the kernel cache)
 
 REPO    := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
@@ -53,7 +55,7 @@ UNIT_CORE    := $(patsubst core/%.c,$(BUILD)/unit/core/%.o,$(CORE_SRCS))
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
-	demo selftest checkpatch sparse deps clean help
+	demo selftest checkpatch sparse deps clean help install dkms-install
 
 all: tools unit-build modules
 
@@ -61,7 +63,7 @@ all: tools unit-build modules
 .SECONDARY:
 
 help:
-	@sed -n '3,17p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- userspace
 tools: $(TOOLS)
@@ -158,6 +160,43 @@ sparse: kernels
 	$(REPO)/scripts/sync-tree.sh $(REPO) $$dir $(MODULE_FILES); \
 	$(MAKE) -s -C "$$kdir" M=$$dir C=2 modules 2>&1 | sed "s|$$dir/||" | tee $$dir/sparse.log; \
 	if grep -qE 'warning:|error:' $$dir/sparse.log; then exit 1; fi; echo "sparse ($$rel): no warnings"
+
+# ---------------------------------------------------------------- install
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/dm-ssdcache
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DKMS_NAME    := dm-ssdcache
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(REPO)/dkms.conf)
+
+install: $(BUILD)/bin/ssdcache
+	install -D -m 0755 $(BUILD)/bin/ssdcache $(DESTDIR)$(SBINDIR)/ssdcache
+	install -D -m 0644 man/ssdcache.8 $(DESTDIR)$(MANDIR)/man8/ssdcache.8
+	install -D -m 0644 man/dm-ssdcache.4 $(DESTDIR)$(MANDIR)/man4/dm-ssdcache.4
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 Documentation/ssdcache.rst $(DESTDIR)$(DOCDIR)/ssdcache.rst
+	install -D -m 0644 Documentation/ssdcache-tool.rst $(DESTDIR)$(DOCDIR)/ssdcache-tool.rst
+	install -D -m 0644 packaging/ssdcache.conf $(DESTDIR)$(DOCDIR)/ssdcache.conf.example
+	@mkdir -p $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/ssdcache.service.in >$(DESTDIR)$(UNITDIR)/ssdcache.service
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf ]; then \
+		install -D -m 0644 packaging/ssdcache.conf $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf; \
+		echo "  INSTALL $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf (all commented out)"; fi
+	@echo "installed; boot-time assembly: systemctl enable ssdcache.service"
+
+# The module's sources into /usr/src/dm-ssdcache-VERSION, then DKMS builds
+# and installs it for the running kernel (and later ones: AUTOINSTALL).
+dkms-install:
+	@test -n "$(DKMS_VERSION)" || { echo "dkms.conf has no PACKAGE_VERSION" >&2; exit 1; }
+	@command -v dkms >/dev/null || { echo "dkms-install: dkms is not installed (apt-get install dkms)" >&2; exit 1; }
+	rm -rf $(DESTDIR)/usr/src/$(DKMS_NAME)-$(DKMS_VERSION)
+	$(REPO)/scripts/sync-tree.sh $(REPO) $(DESTDIR)/usr/src/$(DKMS_NAME)-$(DKMS_VERSION) $(MODULE_FILES) dkms.conf
+	dkms remove -m $(DKMS_NAME) -v $(DKMS_VERSION) --all >/dev/null 2>&1 || true
+	dkms add -m $(DKMS_NAME) -v $(DKMS_VERSION)
+	dkms install -m $(DKMS_NAME) -v $(DKMS_VERSION)
 
 clean:
 	rm -rf $(BUILD)

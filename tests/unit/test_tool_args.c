@@ -14,6 +14,7 @@
 
 /* The tool's library is not part of core/: build it into this test. */
 #include "../../tools/lib/ssct_args.c"
+#include "../../tools/lib/ssct_help.c"
 
 static unsigned int split(const char *line, char **argv, char *buf, size_t len)
 {
@@ -381,6 +382,138 @@ static void test_json(void **state)
 	assert_string_equal(b, "\"ab");
 }
 
+/* man/ssdcache.8 with "\\-" unescaped, or NULL. */
+static char *read_man(void)
+{
+	FILE *f = fopen("man/ssdcache.8", "r");
+	char *buf, *o, *i;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)n + 1);
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+		n = 0;
+	fclose(f);
+	for (i = o = buf; *i; i++) {
+		if (i[0] == '\\' && i[1] == '-')
+			continue;
+		*o++ = *i;
+	}
+	*o = '\0';
+	return buf;
+}
+
+/* Collapse whitespace runs to one space. */
+static void squeeze(char *s)
+{
+	char *o = s, *start = s;
+	bool sp = false;
+
+	for (; *s; s++) {
+		if (*s == ' ' || *s == '\n' || *s == '\t') {
+			sp = true;
+			continue;
+		}
+		if (sp && o != start)
+			*o++ = ' ';
+		sp = false;
+		*o++ = *s;
+	}
+	*o = '\0';
+}
+
+/*
+ * Every command's --help agrees with man/ssdcache.8: a ".SS" heading with
+ * the same usage, and each option with the same description.
+ */
+static void test_help_matches_man(void **state)
+{
+	static const struct {
+		const char *cmd;
+		const char *help;
+	} h[] = {
+		{ "create", ssct_help_create }, { "remove", ssct_help_remove },
+		{ "flush", ssct_help_flush }, { "detach", ssct_help_detach },
+		{ "list", ssct_help_list }, { "status", ssct_help_status },
+		{ "stats", ssct_help_stats }, { "inspect", ssct_help_inspect },
+		{ "assemble", ssct_help_assemble },
+	};
+	char *man = read_man(), *sec, *end, *text, *p, *line, *save, *copy;
+	char usage[256], opt[64], desc[512], *hl, *help;
+	size_t k, n;
+
+	(void)state;
+	assert_non_null(man);
+	for (k = 0; k < sizeof(h) / sizeof(h[0]); k++) {
+		/* the usage line is the man page's sub-section heading */
+		n = strcspn(h[k].help, "\n");
+		assert_true(!strncmp(h[k].help, "Usage: ssdcache ", 16));
+		snprintf(usage, sizeof(usage), "\n.SS %.*s\n", (int)(n - 16),
+			 h[k].help + 16);
+		sec = strstr(man, usage);
+		if (!sec) {
+			fail_msg("man page has no '%s'", usage + 1);
+			free(man);
+			return;
+		}
+		end = strstr(sec + 1, "\n.S");
+		n = end ? (size_t)(end - sec) : strlen(sec);
+		/* the section's text without the macro lines, squeezed */
+		text = calloc(1, 2 * n + 16);
+		copy = strndup(sec, n);
+		for (line = strtok_r(copy, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			if (line[0] == '.') {
+				/* option names from .B/.BI lines */
+				strcat(text, " ");
+				strcat(text, line);
+				strcat(text, " ");
+				continue;
+			}
+			strcat(text, line);
+			strcat(text, " ");
+		}
+		free(copy);
+		squeeze(text);
+		/* every option: its name and its description */
+		help = strdup(h[k].help);
+		desc[0] = opt[0] = '\0';
+		for (hl = strtok_r(help, "\n", &save); ; hl = strtok_r(NULL, "\n", &save)) {
+			if (!hl || !strncmp(hl, "  --", 4)) {
+				if (opt[0]) {
+					squeeze(desc);
+					if (!strstr(text, opt))
+						fail_msg("%s: man page lacks %s", h[k].cmd, opt);
+					if (!strstr(text, desc))
+						fail_msg("%s %s: man page lacks '%s'", h[k].cmd, opt, desc);
+				}
+				if (!hl)
+					break;
+				sscanf(hl + 2, "%63s", opt);
+				p = hl + 2 + strlen(opt);
+				while (*p == ' ')
+					p++;
+				/* an argument word (SIZE, DEV) before the text */
+				if (p - hl < 23 && strlen(hl) > 23)
+					p = hl + 23;
+				snprintf(desc, sizeof(desc), "%s", p);
+			} else if (opt[0] && !strncmp(hl, "                     ", 21)) {
+				strncat(desc, " ", sizeof(desc) - strlen(desc) - 1);
+				strncat(desc, hl, sizeof(desc) - strlen(desc) - 1);
+			} else {
+				opt[0] = '\0';
+			}
+		}
+		free(help);
+		free(text);
+	}
+	free(man);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_conf_line),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_help_matches_man),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
