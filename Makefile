@@ -14,6 +14,8 @@
 #   make demo                 install deps, build, run the demo in a VM
 #   make selftest             prove the VM harness fails on bad scenarios
 #   make checkpatch | sparse  kernel coding style / static checks
+#   make install [PREFIX=/usr/local DESTDIR=]  tool, man pages, docs, systemd unit
+#   make dkms-install         module sources to /usr/src, dkms add + install
 #   make clean                remove build/ (keeps the kernel cache)
 
 REPO    := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
@@ -33,13 +35,17 @@ MODULE_FILES := Kbuild kernel core include
 
 CORE_SRCS  := $(sort $(wildcard core/*.c))
 TOOL_SRCS  := $(sort $(wildcard tools/*.c))
+# Shared by every tool (and #included by the unit tests that test them).
+TOOLLIB_SRCS := $(sort $(wildcard tools/lib/*.c))
 UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 HDRS       := $(shell find include -name '*.h' 2>/dev/null)
 
 # Userspace tools: every tools/NAME.c is one program, linked with the core.
 TOOLS_CFLAGS := $(CFLAGS) $(WARN) -Iinclude -MMD -MP
 TOOLS_LDLIBS ?=
+TOOLS_LDLIBS += -ldevmapper
 CORE_OBJS    := $(patsubst core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
+TOOLLIB_OBJS := $(patsubst tools/%.c,$(BUILD)/tools/%.o,$(TOOLLIB_SRCS))
 TOOLS        := $(patsubst tools/%.c,$(BUILD)/bin/%,$(TOOL_SRCS))
 
 # Unit tests: every tests/unit/test_*.c is linked with all of core/*.c.
@@ -49,7 +55,7 @@ UNIT_CORE    := $(patsubst core/%.c,$(BUILD)/unit/core/%.o,$(CORE_SRCS))
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
-	demo selftest checkpatch sparse deps clean help
+	demo selftest checkpatch sparse deps clean help install dkms-install
 
 all: tools unit-build modules
 
@@ -57,7 +63,7 @@ all: tools unit-build modules
 .SECONDARY:
 
 help:
-	@sed -n '3,17p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- userspace
 tools: $(TOOLS)
@@ -70,7 +76,7 @@ $(BUILD)/tools/%.o: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLS_CFLAGS) -c -o $@ $<
 
-$(BUILD)/bin/%: $(BUILD)/tools/%.o $(CORE_OBJS)
+$(BUILD)/bin/%: $(BUILD)/tools/%.o $(TOOLLIB_OBJS) $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(TOOLS_LDLIBS)
 
@@ -92,7 +98,7 @@ unit: unit-build
 	@$(REPO)/scripts/run-unit.sh $(UNIT_BINS)
 
 -include $(CORE_OBJS:.o=.d) $(UNIT_CORE:.o=.d) $(UNIT_BINS:=.d) \
-	$(patsubst tools/%.c,$(BUILD)/tools/%.d,$(TOOL_SRCS))
+	$(patsubst tools/%.c,$(BUILD)/tools/%.d,$(TOOL_SRCS) $(TOOLLIB_SRCS))
 
 # ---------------------------------------------------------------- kernel module
 # make module KDIR=<kernel build dir>: the sources are mirrored into
@@ -154,6 +160,43 @@ sparse: kernels
 	$(REPO)/scripts/sync-tree.sh $(REPO) $$dir $(MODULE_FILES); \
 	$(MAKE) -s -C "$$kdir" M=$$dir C=2 modules 2>&1 | sed "s|$$dir/||" | tee $$dir/sparse.log; \
 	if grep -qE 'warning:|error:' $$dir/sparse.log; then exit 1; fi; echo "sparse ($$rel): no warnings"
+
+# ---------------------------------------------------------------- install
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/dm-ssdcache
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+DKMS_NAME    := dm-ssdcache
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(REPO)/dkms.conf)
+
+install: $(BUILD)/bin/ssdcache
+	install -D -m 0755 $(BUILD)/bin/ssdcache $(DESTDIR)$(SBINDIR)/ssdcache
+	install -D -m 0644 man/ssdcache.8 $(DESTDIR)$(MANDIR)/man8/ssdcache.8
+	install -D -m 0644 man/dm-ssdcache.4 $(DESTDIR)$(MANDIR)/man4/dm-ssdcache.4
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 Documentation/ssdcache.rst $(DESTDIR)$(DOCDIR)/ssdcache.rst
+	install -D -m 0644 Documentation/ssdcache-tool.rst $(DESTDIR)$(DOCDIR)/ssdcache-tool.rst
+	install -D -m 0644 packaging/ssdcache.conf $(DESTDIR)$(DOCDIR)/ssdcache.conf.example
+	@mkdir -p $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/ssdcache.service.in >$(DESTDIR)$(UNITDIR)/ssdcache.service
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf ]; then \
+		install -D -m 0644 packaging/ssdcache.conf $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf; \
+		echo "  INSTALL $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf (all commented out)"; fi
+	@echo "installed; boot-time assembly: systemctl enable ssdcache.service"
+
+# The module's sources into /usr/src/dm-ssdcache-VERSION, then DKMS builds
+# and installs it for the running kernel (and later ones: AUTOINSTALL).
+dkms-install:
+	@test -n "$(DKMS_VERSION)" || { echo "dkms.conf has no PACKAGE_VERSION" >&2; exit 1; }
+	@command -v dkms >/dev/null || { echo "dkms-install: dkms is not installed (apt-get install dkms)" >&2; exit 1; }
+	rm -rf $(DESTDIR)/usr/src/$(DKMS_NAME)-$(DKMS_VERSION)
+	$(REPO)/scripts/sync-tree.sh $(REPO) $(DESTDIR)/usr/src/$(DKMS_NAME)-$(DKMS_VERSION) $(MODULE_FILES) dkms.conf
+	dkms remove -m $(DKMS_NAME) -v $(DKMS_VERSION) --all >/dev/null 2>&1 || true
+	dkms add -m $(DKMS_NAME) -v $(DKMS_VERSION)
+	dkms install -m $(DKMS_NAME) -v $(DKMS_VERSION)
 
 clean:
 	rm -rf $(BUILD)

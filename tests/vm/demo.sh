@@ -25,7 +25,8 @@ log "slow disk alone: ${SECS}s of 4 KiB zipf random reads, QD16"
 slow=$(fio_iops --name=slow --filename="$origin" $JOB --runtime="$SECS") || exit 1
 log "slow disk: $slow IOPS"
 
-sc=$(ssdcache_create demo "$origin" "$cache") || exit 1
+sc=$(ssdcache create demo --origin "$origin" --cache "$cache") || fail "ssdcache create failed"
+echo demo >>"$_VM_CREATED"
 echo "table:  $(dmsetup table demo)"
 log "cached device: warming up for ${WARM}s"
 # shellcheck disable=SC2086
@@ -37,8 +38,10 @@ cached=$(fio_iops --name=cached --filename="$sc" $JOB --runtime="$SECS") || exit
 echo
 echo "=== dm-ssdcache demo ($(uname -r)) ==="
 echo "origin: ${ORIGIN_MB} MiB dm-delay (2 ms) over brd; cache: ${CACHE_MB} MiB brd"
-echo "status: $(dmsetup status demo)"
+ssdcache status demo
 echo "slow disk alone:  $slow IOPS"
 echo "through ssdcache: $cached IOPS"
 awk -v a="$cached" -v b="$slow" 'BEGIN { if (b > 0) printf "speed-up:         %.2fx\n", a / b }'
-dm_remove demo
+ssdcache remove demo || fail "ssdcache remove failed"
+grep -vx demo "$_VM_CREATED" >"$_VM_CREATED.new"
+mv "$_VM_CREATED.new" "$_VM_CREATED"

@@ -1,0 +1,255 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# tool-cli: the ssdcache command-line tool drives every command and every
+# error path; what it creates and reports is compared with dmsetup's view.
+# flush, detach and remove --flush need the kernel's "flush"/"detach"
+# messages: when the loaded module refuses them (dmsetup message fails),
+# the tool must fail with one clean line and leave the device alone.
+# timeout: 300
+. /vm/lib.sh
+
+T=ssdcache
+command -v $T >/dev/null || fail "ssdcache tool not in the initramfs (make tools)"
+load_ssdcache
+origin=$(ram_disk origin 64) || exit 1
+cache=$(ram_disk cache 16) || exit 1
+other=$(ram_disk other 16) || exit 1
+fsdev=$(ram_disk fsdev 8) || exit 1
+tiny=$(ram_disk tiny 1) || exit 1
+osz=$(sectors "$origin")
+
+# devices the tool creates: removed at exit by lib.sh
+track() {
+	echo "$1" >>"$_VM_CREATED"
+}
+
+majmin() {
+	dmsetup info -c --noheadings -o major,minor --separator : "${1#/dev/mapper/}"
+}
+
+# expect_err PATTERN CMD...: CMD fails (non-zero), prints exactly one line
+# on stderr, matching PATTERN.
+nerr=0
+expect_err() {
+	_pat=$1
+	shift
+	if "$@" >out.txt 2>err.txt; then
+		fail "succeeded, expected an error: $*"
+	fi
+	[ "$(wc -l <err.txt)" = 1 ] || { cat err.txt; fail "not one error line: $*"; }
+	grep -q -- "$_pat" err.txt || fail "error for '$*' is '$(cat err.txt)', expected '$_pat'"
+	log "ok (error): $* -> $(cat err.txt)"
+	nerr=$((nerr + 1))
+}
+
+# ---- help: every command, the same text by "help CMD" and "CMD --help"
+must $T --help >/dev/null
+must $T --version >/dev/null
+for c in create remove flush detach list status stats inspect assemble; do
+	$T $c --help >h1.txt || fail "$c --help failed"
+	$T help $c >h2.txt || fail "help $c failed"
+	head -n1 h1.txt | grep -q "^Usage: ssdcache $c" || fail "$c --help: $(head -n1 h1.txt)"
+	cmp -s h1.txt h2.txt || fail "help $c differs from $c --help"
+done
+log "ok: --help of every command"
+
+# ---- usage and argument errors
+expect_err "unknown command 'frobnicate'" $T frobnicate
+expect_err "help: unknown command" $T help frobnicate
+expect_err "missing NAME" $T create --origin "$origin" --cache "$cache"
+expect_err "missing --cache DEV" $T create c1 --origin "$origin"
+expect_err "missing --origin DEV" $T create c1 --cache "$cache"
+expect_err "invalid block size '12q'" $T create c1 --origin "$origin" --cache "$cache" --block-size 12q
+expect_err "invalid block size '-4k'" $T create c1 --origin "$origin" --cache "$cache" --block-size -4k
+expect_err "invalid block size 1000: a power of two" $T create c1 --origin "$origin" --cache "$cache" --block-size 1000
+expect_err "invalid block size 68719476736: a power of two" $T create c1 --origin "$origin" --cache "$cache" --block-size 64G
+expect_err "invalid block size '1.5M'" $T create c1 --origin "$origin" --cache "$cache" --block-size 1.5M
+expect_err "invalid mode 'writearound'" $T create c1 --origin "$origin" --cache "$cache" --mode writearound
+expect_err "invalid policy 'mru'" $T create c1 --origin "$origin" --cache "$cache" --policy mru
+expect_err "invalid assoc '65'" $T create c1 --origin "$origin" --cache "$cache" --assoc 65
+expect_err "unknown option 'nonsense'" $T create c1 --origin "$origin" --cache "$cache" --option nonsense
+expect_err "unknown argument '--frob'" $T create c1 --origin "$origin" --cache "$cache" --frob
+expect_err "missing NAME" $T status
+expect_err "unexpected argument" $T status a b
+expect_err "missing NAME" $T remove
+expect_err "missing NAME" $T flush
+expect_err "missing NAME" $T detach
+expect_err "invalid --interval" $T stats x --interval 0
+expect_err "missing DEV" $T inspect
+
+# ---- device errors
+expect_err "/dev/nonexistent: no such device (origin device)" $T create c1 --origin /dev/nonexistent --cache "$cache"
+expect_err "/dev/nonexistent: no such device (cache device)" $T create c1 --origin "$origin" --cache /dev/nonexistent
+expect_err "/vm/lib.sh: not a block device (origin device)" $T create c1 --origin /vm/lib.sh --cache "$cache"
+expect_err "origin and cache are the same device" $T create c1 --origin "$origin" --cache "$origin"
+expect_err "$cache: blocksize too large: at most 256 logical blocks" $T create c1 --origin "$origin" --cache "$cache" --block-size 1M
+expect_err "$tiny: Cache device is smaller than one set" $T create c1 --origin "$origin" --cache "$tiny"
+must dm_create hold "0 1024 linear $other 0" >/dev/null
+expect_err "$other: in use by /dev/mapper/hold (cache device)" $T create c1 --origin "$origin" --cache "$other"
+dm_remove hold
+modprobe ext4 2>/dev/null
+mkdir -p /mnt/tool
+if mke2fs -q "$fsdev" && mount -t ext2 "$fsdev" /mnt/tool; then
+	expect_err "$fsdev: mounted on /mnt/tool (origin device)" $T create c1 --origin "$fsdev" --cache "$cache"
+	expect_err "$fsdev: mounted on /mnt/tool (cache device)" $T create c1 --origin "$origin" --cache "$fsdev"
+	must umount /mnt/tool
+else
+	fail "cannot mount an ext2 file system for the mounted-device check"
+fi
+must mkswap "$fsdev" >/dev/null
+must swapon "$fsdev"
+expect_err "$fsdev: used as swap (cache device)" $T create c1 --origin "$origin" --cache "$fsdev"
+must swapoff "$fsdev"
+expect_err "nosuch: no such device" $T status nosuch
+expect_err "nosuch: no such device" $T remove nosuch
+expect_err "nosuch: no such device" $T flush nosuch
+expect_err "nosuch: no such device" $T detach nosuch
+expect_err "nosuch: no such device" $T stats nosuch
+expect_err "origin: not an ssdcache device (target linear)" $T status origin
+expect_err "/dev/nonexistent: no such device" $T inspect /dev/nonexistent
+must dd if=/dev/zero of="$cache" bs=4k count=1 conv=notrunc 2>/dev/null
+expect_err "$cache: no ssdcache superblock" $T inspect "$cache"
+
+# ---- create, compared with dmsetup
+args="--origin $origin --cache $cache --mode writeback --block-size 64k --policy lru --assoc 2 --option queue_busy"
+# shellcheck disable=SC2086
+dry=$($T create c1 $args --dry-run) || fail "dry run failed"
+assert_eq "$dry" "0 $osz ssdcache $origin $cache blocksize 128 assoc 2 writeback options 2 lru queue_busy" "dry-run table"
+dmsetup info c1 >/dev/null 2>&1 && fail "dry run created c1"
+# shellcheck disable=SC2086
+out=$($T create c1 $args) || fail "create failed"
+track c1
+assert_eq "$out" "/dev/mapper/c1" "create prints the device"
+[ -b /dev/mapper/c1 ] || fail "/dev/mapper/c1 missing"
+assert_eq "$(dmsetup table c1)" "0 $osz ssdcache $(majmin "$origin") $(majmin "$cache") blocksize 128 assoc 2 writeback options 2 lru queue_busy" "dmsetup table of the tool's device"
+# shellcheck disable=SC2086
+expect_err "c1: a device-mapper device of that name exists" $T create c1 $args
+expect_err "$cache: in use by /dev/mapper/c1 (cache device)" $T create c2 --origin "$other" --cache "$cache"
+
+# some I/O: reads (misses, then hits) and writes
+must dd if=/dev/urandom of=/dev/mapper/c1 bs=64k count=32 oflag=direct 2>/dev/null
+must dd if=/dev/mapper/c1 of=/dev/null bs=64k count=64 iflag=direct 2>/dev/null
+must dd if=/dev/mapper/c1 of=/dev/null bs=64k count=64 iflag=direct 2>/dev/null
+sleep 1
+
+# status vs dmsetup status
+st=$(dmsetup status c1 | cut -d' ' -f4-)
+val() {
+	echo "$st" | tr ' ' '\n' | sed -n "/^$1\$/{n;p;q}"
+}
+$T status c1 >status.txt || fail "status failed"
+cat status.txt
+grep -q "^mode: *writeback, policy lru, block size 64.0 KiB, assoc 2" status.txt || fail "status: mode line"
+grep -q "^used: .*($(val used) of $(val blocks) blocks" status.txt || fail "status: used != dmsetup's $(val used)/$(val blocks)"
+grep -q "^dirty: .*($(val dirty) blocks)" status.txt || fail "status: dirty != dmsetup's $(val dirty)"
+grep -q "^read hits: .*($(val read_hits) hits, $(val read_misses) misses)" status.txt || fail "status: read hits"
+grep -q "^errors: *cache $(val cache_errors), origin $(val origin_errors)" status.txt || fail "status: errors"
+grep -q "^state: " status.txt || fail "status: no state"
+grep -q "^origin: *$origin" status.txt || fail "status: origin"
+grep -q "^cache: *$cache" status.txt || fail "status: cache"
+log "ok: status matches dmsetup status"
+
+# --json: every dmsetup status pair, same value
+$T status c1 --json >status.json || fail "status --json failed"
+cat status.json
+set -- $st
+while [ $# -ge 2 ]; do
+	case $2 in
+	*[!0-9]*) grep -q "\"$1\": \"$2\"" status.json || fail "json: $1 $2 missing" ;;
+	*) grep -q "\"$1\": $2[,}]" status.json || fail "json: $1 $2 missing" ;;
+	esac
+	shift 2
+done
+grep -q '"name": "c1"' status.json || fail "json: name"
+grep -q "\"table\": \"$(dmsetup table c1)\"" status.json || fail "json: table"
+log "ok: status --json matches dmsetup status"
+
+# stats: the same pairs as dmsetup status, one per line
+$T stats c1 | awk '{print $1, $2}' >stats.txt || fail "stats failed"
+dmsetup status c1 | cut -d' ' -f4- | tr ' ' '\n' | paste -d' ' - - >dm.txt
+cmp -s stats.txt dm.txt || { diff stats.txt dm.txt; fail "stats differs from dmsetup status"; }
+out=$($T stats c1 --watch --interval 0.2 --count 3) || fail "stats --watch failed"
+assert_eq "$(echo "$out" | grep -c 'every 0.2 s')" 3 "stats --watch refreshes"
+echo "$out" | grep -q "read_hits .*/s" || fail "stats --watch shows no rates"
+
+# list
+$T list >list.txt || fail "list failed"
+cat list.txt
+grep -q "^c1 .*$origin .*$cache .*writeback" list.txt || fail "list: no c1 line"
+grep -q "^origin " list.txt && fail "list shows a linear device"
+
+# flush / detach / remove --flush: depend on the kernel's messages
+if dmsetup message c1 0 flush 2>/dev/null; then
+	log "kernel supports flush"
+	must $T flush c1 --no-progress
+	assert_eq "$(dmsetup status c1 | tr ' ' '\n' | sed -n '/^dirty$/{n;p;q}')" 0 "dirty after flush"
+else
+	expect_err "c1: the kernel refused 'flush' (Invalid argument): the loaded dm-ssdcache module does not support it" $T flush c1
+	expect_err "c1: the kernel refused 'flush'" $T remove c1 --flush
+	dmsetup info c1 >/dev/null || fail "remove --flush removed c1 after a failed flush"
+fi
+
+# remove: refused while open, then done
+exec 3</dev/mapper/c1
+expect_err "c1: in use (open count 1)" $T remove c1
+exec 3<&-
+must $T remove c1
+dmsetup info c1 >/dev/null 2>&1 && fail "c1 still exists after remove"
+
+# detach on a fresh device
+must $T create c3 --origin "$origin" --cache "$cache" --mode writeback >/dev/null
+track c3
+if dmsetup message c3 0 detach 2>/dev/null; then
+	log "kernel supports detach"
+	must $T detach c3 --no-progress
+else
+	expect_err "c3: the kernel refused 'detach' (Invalid argument)" $T detach c3
+fi
+must $T remove c3
+
+# ---- superblock: inspect, and the dirty-data guard of create
+grep -v '^#' /vm/fixtures/sb-dirty-wb.hex | xxd -r -p >sb.bin
+must dd if=sb.bin of="$cache" bs=4096 count=1 conv=sync,notrunc 2>/dev/null
+$T inspect "$cache" >insp.txt || fail "inspect failed"
+cat insp.txt
+grep -q "^dirty: *3 blocks (384.0 KiB)" insp.txt || fail "inspect: dirty"
+grep -q "^mode: *writeback" insp.txt || fail "inspect: mode"
+grep -q "^geometry: *7 sets, 112 blocks" insp.txt || fail "inspect: geometry"
+$T inspect "$cache" --json | grep -q '"dirty_blocks": 3}' || fail "inspect --json"
+# same geometry: loaded as is (no reformat)
+dry=$($T create c4 --origin "$origin" --cache "$cache" --mode writeback --dry-run 2>err.txt) || fail "dry run (load) failed: $(cat err.txt)"
+assert_eq "$dry" "0 $osz ssdcache $origin $cache blocksize 256 assoc 4 writeback options 1 lfu" "load keeps the content"
+grep -q "existing cache (5 blocks used, 3 dirty) is loaded" err.txt || fail "no load note: $(cat err.txt)"
+# other geometry or --reformat: refused because of the dirty data
+expect_err "$cache: holds 3 dirty blocks (384.0 KiB) not yet on the origin and block size 256 -> 128 sectors would discard them" \
+	$T create c4 --origin "$origin" --cache "$cache" --block-size 64k
+expect_err "$cache: holds 3 dirty blocks .* --reformat would discard them" \
+	$T create c4 --origin "$origin" --cache "$cache" --reformat
+dmsetup info c4 >/dev/null 2>&1 && fail "refused create made c4"
+# --force: reformat
+dry=$($T create c4 --origin "$origin" --cache "$cache" --block-size 64k --force --dry-run 2>/dev/null) || fail "forced dry run failed"
+assert_eq "$dry" "0 $osz ssdcache $origin $cache blocksize 128 assoc 4 writethrough options 1 lfu reformat" "--force adds reformat"
+must $T create c4 --origin "$origin" --cache "$cache" --block-size 64k --force >/dev/null
+track c4
+assert_eq "$(dmsetup table c4)" "0 $osz ssdcache $(majmin "$origin") $(majmin "$cache") blocksize 128 assoc 4 writethrough options 1 lfu" "reformat is not in the table"
+must $T remove c4
+
+# ---- assemble
+cat >conf <<EOF
+# test config
+a1 $origin $cache --mode readcache --policy lru   # the cache
+EOF
+must $T assemble --config conf
+track a1
+assert_eq "$(dmsetup table a1)" "0 $osz ssdcache $(majmin "$origin") $(majmin "$cache") blocksize 256 assoc 4 readcache options 1 lru" "assembled table"
+out=$($T assemble --config conf) || fail "second assemble failed"
+assert_eq "$out" "a1: already active" "assemble is idempotent"
+printf 'a2 %s\n' "$other" >bad.conf
+expect_err "bad.conf:1: expected NAME ORIGIN CACHE" $T assemble --config bad.conf
+printf 'a2 %s /dev/nonexistent\n' "$other" >missing.conf
+expect_err "a2: /dev/nonexistent: no such device (waited 1 s)" $T assemble --config missing.conf --wait 1
+printf 'a2 %s %s --mode bogus\n' "$other" "$fsdev" >opt.conf
+expect_err "opt.conf:1: invalid mode 'bogus'" $T assemble --config opt.conf
+expect_err "nofile.conf: No such file" $T assemble --config nofile.conf
+must $T remove a1
+log "tool-cli: $nerr error paths checked"

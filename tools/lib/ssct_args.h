@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ssct_args.h - the pure part of the ssdcache tool: argument handling,
+ * size suffixes, table building, status line parsing, the superblock
+ * verdict and the config file. No I/O, no device-mapper: unit tested.
+ */
+#ifndef SSCT_ARGS_H
+#define SSCT_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ssdcache/ssc_core.h"
+#include "ssdcache/ssc_format.h"
+
+#define SSCT_ERRLEN	256
+#define SSCT_MAX_KV	128
+
+/*
+ * Parse a size in bytes: a decimal number with an optional binary suffix
+ * k, M, G or T (case-insensitive, optionally followed by "iB" or "B"),
+ * or "s" for 512-byte sectors. Returns 0, or -EINVAL (syntax) or
+ * -ERANGE (overflow).
+ */
+int ssct_parse_size(const char *s, uint64_t *bytes);
+
+/* Print @bytes as "1.5 GiB" (or "512 B"). */
+void ssct_human(uint64_t bytes, char *buf, size_t len);
+
+/* What "ssdcache create" was asked to do. */
+struct ssct_create {
+	const char *name;
+	const char *origin;
+	const char *cache;
+	uint64_t block_bytes;	/* 0: the target's default */
+	uint32_t assoc;		/* 0: default */
+	int mode;		/* enum ssc_mode, -1: default */
+	int policy;		/* enum ssc_policy, -1: default */
+	uint32_t opts;		/* enum ssc_opt bits */
+	bool force;
+	bool reformat;
+	bool help;
+};
+
+/*
+ * Parse the arguments of "create" (after the command word): NAME and
+ * --origin DEV --cache DEV [--mode M] [--block-size SIZE] [--policy P]
+ * [--assoc N] [--option OPT[,OPT...]]... [--reformat] [--force] [--help].
+ * "--key value" and "--key=value" are both accepted. Returns 0 or -EINVAL
+ * with a message in @err.
+ */
+int ssct_parse_create(int argc, char **argv, struct ssct_create *c,
+		      char *err, size_t errlen);
+
+/* Name of option bit @bit (enum ssc_opt), or NULL. */
+const char *ssct_opt_name(uint32_t bit);
+
+/*
+ * The target configuration for @c (devices as given). Checks what needs
+ * no device: the block size is a power of two, at least 512 bytes and at
+ * most 32 MiB; assoc 1..64. Returns 0 or -EINVAL with @err.
+ */
+int ssct_create_config(const struct ssct_create *c, struct ssc_config *cfg,
+		       char *err, size_t errlen);
+
+/*
+ * The target parameters (everything after "ssdcache" in a table line):
+ * "<origin> <cache> blocksize .. assoc .. <mode> options N ..." plus
+ * " reformat" when cfg->reformat. Returns the length (like snprintf);
+ * the result is checked by reading it back with ssc_parse_table().
+ */
+int ssct_build_params(const struct ssc_config *cfg, char *buf, size_t len);
+
+/* The whole table line "0 <sectors> ssdcache <params>". */
+int ssct_build_table(const struct ssc_config *cfg, uint64_t origin_sectors,
+		     char *buf, size_t len);
+
+/*
+ * What to do with the cache device's current content. @decode_rc and
+ * @sb are ssc_sb_decode()'s result on its first 4 KiB; @g the geometry
+ * the new table gives (ssc_geom_init + ssc_layout), @lbs the devices'
+ * logical block size.
+ */
+enum ssct_verdict {
+	SSCT_FORMAT,		/* no superblock: the target formats it */
+	SSCT_LOAD,		/* same geometry: the content is kept */
+	SSCT_REFORMAT,		/* reformat (set cfg->reformat) */
+	SSCT_REFUSE,		/* dirty data would be lost: needs --force */
+};
+
+enum ssct_verdict ssct_check_sb(int decode_rc, const char *decode_err,
+				const struct ssc_sb *sb,
+				const struct ssc_geom *g, uint32_t lbs,
+				bool want_reformat, bool force,
+				char *why, size_t whylen);
+
+/* A status line split into key/value pairs (in place). */
+struct ssct_kv {
+	char *key;
+	char *val;
+};
+
+int ssct_parse_status(char *line, struct ssct_kv *kv, int max);
+const char *ssct_kv_get(const struct ssct_kv *kv, int n, const char *key);
+/* The value of @key as a number; @def when missing or not a number. */
+uint64_t ssct_kv_u64(const struct ssct_kv *kv, int n, const char *key,
+		     uint64_t def);
+
+/* Percentage @a / (@a + @b) * 100, or -1 when both are zero. */
+double ssct_ratio(uint64_t a, uint64_t b);
+
+/*
+ * One line of /etc/ssdcache.conf: "NAME ORIGIN CACHE [create options]",
+ * '#' starts a comment. Splits @line in place into an argv for
+ * ssct_parse_create: NAME --origin ORIGIN --cache CACHE [options].
+ * Returns the argc (0 for a blank or comment line) or -EINVAL with @err.
+ */
+int ssct_conf_line(char *line, char **argv, int max, char *err,
+		   size_t errlen);
+
+/* Write @s as a JSON string (with quotes) into @buf. */
+int ssct_json_str(const char *s, char *buf, size_t len);
+
+#endif /* SSCT_ARGS_H */

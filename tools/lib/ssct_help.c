@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ssct_help.c - the --help text of every ssdcache command. man/ssdcache.8
+ * documents the same options; tests/unit/test_tool_args.c checks that.
+ */
+#include "ssct_help.h"
+
+const char ssct_help_create[] =
+"Usage: ssdcache create NAME --origin DEV --cache DEV [OPTIONS]\n"
+"Create /dev/mapper/NAME: the origin DEV (slow) cached on the cache DEV (fast).\n"
+"  --origin DEV         the slow device that holds the data\n"
+"  --cache DEV          the fast device used as the cache\n"
+"  --mode MODE          writethrough (default), writeback or readcache\n"
+"  --block-size SIZE    cache block size in bytes, suffix k, M or G (default 128k)\n"
+"  --policy POLICY      replacement policy: lfu (default) or lru\n"
+"  --assoc N            further sets probed per block, 1 to 64 (default 4)\n"
+"  --option OPT[,OPT]   target option (repeatable): async_lookup, queue_busy,\n"
+"                       disable_writeback, skip_write_insert, evict_on_write,\n"
+"                       cmd_preload, eager_writeback\n"
+"  --reformat           discard what the cache device holds\n"
+"  --force              reformat even when the cache holds dirty data (lost)\n"
+"  --dry-run            check the devices, print the table, create nothing\n";
+
+const char ssct_help_remove[] =
+"Usage: ssdcache remove NAME [--flush]\n"
+"Remove the ssdcache device NAME. The cache device keeps its content.\n"
+"  --flush              write all dirty data back to the origin first\n";
+
+const char ssct_help_flush[] =
+"Usage: ssdcache flush NAME [--no-progress]\n"
+"Write all dirty data of NAME back to the origin and wait for it.\n"
+"On a terminal a progress bar shows the dirty data left, the rate and\n"
+"the time to go.\n"
+"  --no-progress        no progress bar\n";
+
+const char ssct_help_detach[] =
+"Usage: ssdcache detach NAME [--no-progress]\n"
+"Stop caching new data on NAME and write all dirty data back; afterwards\n"
+"the cache device can be removed safely.\n"
+"  --no-progress        no progress bar\n";
+
+const char ssct_help_list[] =
+"Usage: ssdcache list\n"
+"List the ssdcache devices: name, origin, cache, mode, used, dirty, state.\n";
+
+const char ssct_help_status[] =
+"Usage: ssdcache status NAME [--json]\n"
+"Show NAME's mode, policy, cache use, hit ratios, dirty data, errors and\n"
+"state.\n"
+"  --json               one JSON object with every status key\n";
+
+const char ssct_help_stats[] =
+"Usage: ssdcache stats NAME [--watch] [--interval SEC] [--count N]\n"
+"Print NAME's counters.\n"
+"  --watch              refresh every interval, with rates per second\n"
+"  --interval SEC       refresh interval in seconds (default 1)\n"
+"  --count N            stop after N refreshes (default: until interrupted)\n";
+
+const char ssct_help_inspect[] =
+"Usage: ssdcache inspect DEV [--json]\n"
+"Read and print the superblock of the cache device DEV (no kernel module\n"
+"needed).\n"
+"  --json               one JSON object\n";
+
+const char ssct_help_assemble[] =
+"Usage: ssdcache assemble [--config FILE] [--wait SEC] [--dry-run]\n"
+"Create every cache listed in the config file that does not exist yet.\n"
+"Each line: NAME ORIGIN CACHE [create options]; '#' starts a comment.\n"
+"  --config FILE        default /etc/ssdcache.conf\n"
+"  --wait SEC           wait up to SEC seconds for the devices to appear\n"
+"  --dry-run            check and print the tables, create nothing\n";

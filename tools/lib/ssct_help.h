@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SSCT_HELP_H
+#define SSCT_HELP_H
+
+extern const char ssct_help_create[];
+extern const char ssct_help_remove[];
+extern const char ssct_help_flush[];
+extern const char ssct_help_detach[];
+extern const char ssct_help_list[];
+extern const char ssct_help_status[];
+extern const char ssct_help_stats[];
+extern const char ssct_help_inspect[];
+extern const char ssct_help_assemble[];
+
+#endif /* SSCT_HELP_H */

@@ -1,0 +1,1350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ssdcache - create, inspect and manage dm-ssdcache devices.
+ *
+ * Talks to device-mapper through libdevmapper (no dmsetup). The pure parts
+ * (arguments, sizes, the table line, the superblock verdict, the status
+ * line, the config file) live in tools/lib/ssct_args.c and are unit tested.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <libdevmapper.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "lib/ssct_args.h"
+#include "lib/ssct_help.h"
+
+#define PROG		"ssdcache"
+#define VERSION		"1.1.0"
+#define TARGET		"ssdcache"
+#define CONF_FILE	"/etc/ssdcache.conf"
+
+static char dm_last_err[512];
+
+/* ---------------------------------------------------------------- help */
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static int cmd_create(int argc, char **argv);
+static int cmd_remove(int argc, char **argv);
+static int cmd_flush(int argc, char **argv);
+static int cmd_detach(int argc, char **argv);
+static int cmd_list(int argc, char **argv);
+static int cmd_status(int argc, char **argv);
+static int cmd_stats(int argc, char **argv);
+static int cmd_inspect(int argc, char **argv);
+static int cmd_assemble(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "create", cmd_create, ssct_help_create },
+	{ "remove", cmd_remove, ssct_help_remove },
+	{ "flush", cmd_flush, ssct_help_flush },
+	{ "detach", cmd_detach, ssct_help_detach },
+	{ "list", cmd_list, ssct_help_list },
+	{ "status", cmd_status, ssct_help_status },
+	{ "stats", cmd_stats, ssct_help_stats },
+	{ "inspect", cmd_inspect, ssct_help_inspect },
+	{ "assemble", cmd_assemble, ssct_help_assemble },
+};
+
+#define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ssdcache COMMAND [ARGS]\n"
+		"Manage dm-ssdcache devices (a fast cache device in front of a slow one).\n"
+		"Commands:\n"
+		"  create NAME --origin DEV --cache DEV [OPTIONS]   create a cached device\n"
+		"  remove NAME [--flush]                            remove it\n"
+		"  flush NAME                                       write back dirty data\n"
+		"  detach NAME                                      stop caching, write back\n"
+		"  list                                             list ssdcache devices\n"
+		"  status NAME [--json]                             human readable status\n"
+		"  stats NAME [--watch]                             counters\n"
+		"  inspect DEV [--json]                             print a cache superblock\n"
+		"  assemble [--config FILE]                         create configured caches\n"
+		"  help [COMMAND]                                   help on a command\n"
+		"Run 'ssdcache COMMAND --help' for a command's options.\n");
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr, "ssdcache: ...". Returns 1 (the exit status). */
+static int err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs(PROG ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static int usage_err(const struct cmd *c, const char *what)
+{
+	err("%s: %s (see 'ssdcache %s --help')", c->name, what, c->name);
+	return 2;
+}
+
+/* libdevmapper's messages: keep the last error, print with SSDCACHE_DEBUG. */
+static void dm_log(int level, const char *file, int line, int dm_errno,
+		   const char *f, ...) __attribute__((format(printf, 5, 6)));
+
+static void dm_log(int level, const char *file, int line, int dm_errno,
+		   const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	if ((level & 7) <= 3)
+		vsnprintf(dm_last_err, sizeof(dm_last_err), f, ap);
+	va_end(ap);
+	if (getenv("SSDCACHE_DEBUG")) {
+		va_start(ap, f);
+		fputs("libdevmapper: ", stderr);
+		vfprintf(stderr, f, ap);
+		fputc('\n', stderr);
+		va_end(ap);
+	}
+}
+
+/* ---------------------------------------------------------------- devices */
+
+struct blkdev {
+	const char *path;
+	struct stat st;
+	uint64_t bytes;
+	uint32_t lbs;
+};
+
+/* "/dev/NAME" (or /dev/mapper/NAME) of a block device number, or "M:m". */
+static void dev_name(dev_t rdev, char *buf, size_t len)
+{
+	char p[128], line[256];
+	FILE *f;
+
+	snprintf(buf, len, "%u:%u", major(rdev), minor(rdev));
+	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/dm/name", major(rdev),
+		 minor(rdev));
+	f = fopen(p, "r");
+	if (f) {
+		if (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(buf, len, "/dev/mapper/%s", line);
+		}
+		fclose(f);
+		return;
+	}
+	snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/uevent", major(rdev),
+		 minor(rdev));
+	f = fopen(p, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "DEVNAME=", 8)) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(buf, len, "/dev/%s", line + 8);
+		}
+	}
+	fclose(f);
+}
+
+/* Name a "M:m" device from a table line. */
+static void majmin_name(const char *mm, char *buf, size_t len)
+{
+	unsigned int ma, mi;
+
+	if (sscanf(mm, "%u:%u", &ma, &mi) == 2)
+		dev_name(makedev(ma, mi), buf, len);
+	else
+		snprintf(buf, len, "%s", mm);
+}
+
+/* Where a block device is mounted (or used as swap), NULL if not. */
+static bool dev_mounted(dev_t rdev, char *where, size_t len)
+{
+	char src[PATH_MAX], dst[PATH_MAX], line[PATH_MAX * 2 + 64];
+	struct stat st;
+	bool found = false;
+	FILE *f;
+
+	f = fopen("/proc/mounts", "r");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%4095s %4095s", src, dst) != 2 ||
+		    src[0] != '/')
+			continue;
+		if (!stat(src, &st) && S_ISBLK(st.st_mode) &&
+		    st.st_rdev == rdev) {
+			snprintf(where, len, "mounted on %s", dst);
+			found = true;
+		}
+	}
+	if (f)
+		fclose(f);
+	f = fopen("/proc/swaps", "r");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%4095s", src) != 1 || src[0] != '/')
+			continue;
+		if (!stat(src, &st) && S_ISBLK(st.st_mode) &&
+		    st.st_rdev == rdev) {
+			snprintf(where, len, "used as swap");
+			found = true;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* The holders of a block device (from sysfs), e.g. "/dev/mapper/cached". */
+static void dev_holders(dev_t rdev, char *buf, size_t len)
+{
+	char p[128], name[128], out[256] = "";
+	FILE *f;
+	int i;
+
+	buf[0] = '\0';
+	/* holders/<dm-N>: resolve dm-N to its name */
+	for (i = 0; i < 256; i++) {
+		snprintf(p, sizeof(p), "/sys/dev/block/%u:%u/holders/dm-%d/dm/name",
+			 major(rdev), minor(rdev), i);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		if (fgets(name, sizeof(name), f)) {
+			name[strcspn(name, "\n")] = '\0';
+			snprintf(out + strlen(out), sizeof(out) - strlen(out),
+				 "%s/dev/mapper/%s", out[0] ? ", " : "", name);
+		}
+		fclose(f);
+	}
+	snprintf(buf, len, "%s", out);
+}
+
+/*
+ * Check one device of a new cache: exists, is a block device, is not
+ * mounted, not in use (exclusive open); get its size. Prints the error.
+ */
+static int check_dev(const char *role, const char *path, struct blkdev *d)
+{
+	char why[PATH_MAX + 32], holders[256];
+	int fd, sz;
+
+	memset(d, 0, sizeof(*d));
+	d->path = path;
+	if (stat(path, &d->st))
+		return err("%s: %s (%s device)", path,
+			   errno == ENOENT ? "no such device" : strerror(errno),
+			   role);
+	if (!S_ISBLK(d->st.st_mode))
+		return err("%s: not a block device (%s device)", path, role);
+	if (dev_mounted(d->st.st_rdev, why, sizeof(why)))
+		return err("%s: %s (%s device)", path, why, role);
+	fd = open(path, O_RDONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EBUSY) {
+			dev_holders(d->st.st_rdev, holders, sizeof(holders));
+			if (holders[0])
+				return err("%s: in use by %s (%s device)", path,
+					   holders, role);
+			return err("%s: in use (%s device)", path, role);
+		}
+		return err("%s: cannot open: %s (%s device)", path,
+			   strerror(errno), role);
+	}
+	if (ioctl(fd, BLKGETSIZE64, &d->bytes) || ioctl(fd, BLKSSZGET, &sz)) {
+		close(fd);
+		return err("%s: cannot get its size: %s", path, strerror(errno));
+	}
+	d->lbs = (uint32_t)sz;
+	close(fd);
+	if (d->bytes < 512)
+		return err("%s: empty device (%s device)", path, role);
+	return 0;
+}
+
+/* Read the first 4 KiB of @path (O_DIRECT: what the device holds). */
+static int read_sb_block(const char *path, uint8_t **out)
+{
+	uint8_t *buf;
+	ssize_t n;
+	int fd;
+
+	if (posix_memalign((void **)&buf, 4096, SSC_MD_BLOCK))
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	if (fd < 0 && errno == EINVAL)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		n = -errno;
+		free(buf);
+		return (int)n;
+	}
+	n = pread(fd, buf, SSC_MD_BLOCK, 0);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	if (n != SSC_MD_BLOCK) {
+		free(buf);
+		return n < 0 ? (int)n : -ENODATA;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- device-mapper */
+
+struct dmdev {
+	struct dm_info info;
+	char ttype[64];
+	char params[4096];
+	uint64_t len;
+	int ntargets;
+};
+
+/*
+ * DM_DEVICE_STATUS or DM_DEVICE_TABLE of @name. Returns 0, -ENXIO when
+ * there is no such device, or another -errno.
+ */
+static int dm_query(const char *name, int type, struct dmdev *d)
+{
+	struct dm_task *dmt;
+	uint64_t start, length;
+	char *ttype = NULL, *params = NULL;
+	void *next = NULL;
+	int r = 0;
+
+	memset(d, 0, sizeof(*d));
+	dmt = dm_task_create(type);
+	if (!dmt)
+		return -ENODEV;	/* no device-mapper driver */
+	if (!dm_task_set_name(dmt, name) || !dm_task_no_open_count(dmt)) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (!dm_task_run(dmt)) {
+		r = dm_task_get_errno(dmt) ? -dm_task_get_errno(dmt) : -EIO;
+		goto out;
+	}
+	if (!dm_task_get_info(dmt, &d->info) || !d->info.exists) {
+		r = -ENXIO;
+		goto out;
+	}
+	do {
+		next = dm_get_next_target(dmt, next, &start, &length, &ttype,
+					  &params);
+		if (!ttype)
+			break;
+		if (!d->ntargets++) {
+			snprintf(d->ttype, sizeof(d->ttype), "%s", ttype);
+			snprintf(d->params, sizeof(d->params), "%s",
+				 params ? params : "");
+			d->len = length;
+		}
+	} while (next);
+out:
+	dm_task_destroy(dmt);
+	return r;
+}
+
+/* Status or table of an ssdcache device; prints the error. */
+static int get_cache(const char *name, int type, struct dmdev *d)
+{
+	int r = dm_query(name, type, d);
+
+	if (r == -ENXIO)
+		return err("%s: no such device", name);
+	if (r == -ENODEV)
+		return err("%s: device-mapper is not available (load dm-mod)",
+			   name);
+	if (r)
+		return err("%s: cannot query device-mapper: %s", name,
+			   strerror(-r));
+	if (d->ntargets != 1 || strcmp(d->ttype, TARGET))
+		return err("%s: not an ssdcache device (target %s)", name,
+			   d->ntargets ? d->ttype : "none");
+	return 0;
+}
+
+static bool dm_exists(const char *name)
+{
+	struct dmdev d;
+
+	return dm_query(name, DM_DEVICE_INFO, &d) == 0;
+}
+
+static int dm_message(const char *name, const char *msg)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_TARGET_MSG);
+	int r = 0;
+
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name) || !dm_task_set_sector(dmt, 0) ||
+	    !dm_task_set_message(dmt, msg))
+		r = -EINVAL;
+	else if (!dm_task_run(dmt))
+		r = dm_task_get_errno(dmt) ? -dm_task_get_errno(dmt) : -EIO;
+	dm_task_destroy(dmt);
+	return r;
+}
+
+/* The last line the kernel logged about ssdcache since @fd was opened. */
+static void kmsg_reason(int fd, char *buf, size_t len)
+{
+	char rec[1024];
+	ssize_t n;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return;
+	for (;;) {
+		n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		rec[strcspn(rec, "\n")] = '\0';
+		if (strstr(rec, "ssdcache") && strchr(rec, ';'))
+			snprintf(buf, len, "%s", strchr(rec, ';') + 1);
+	}
+}
+
+static int dm_create_dev(const char *name, uint64_t len, const char *params)
+{
+	char reason[512];
+	uint32_t cookie = 0;
+	struct dm_task *dmt;
+	int r = 0, kfd;
+
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kfd >= 0)
+		lseek(kfd, 0, SEEK_END);
+	dmt = dm_task_create(DM_DEVICE_CREATE);
+	if (!dmt)
+		return err("%s: cannot create a device-mapper task", name);
+	if (!dm_task_set_name(dmt, name) ||
+	    !dm_task_add_target(dmt, 0, len, TARGET, params) ||
+	    !dm_task_set_cookie(dmt, &cookie, 0)) {
+		dm_task_destroy(dmt);
+		return err("%s: cannot set up the device-mapper task", name);
+	}
+	if (!dm_task_run(dmt))
+		r = dm_task_get_errno(dmt) ? dm_task_get_errno(dmt) : EIO;
+	dm_udev_wait(cookie);
+	dm_task_destroy(dmt);
+	if (r) {
+		kmsg_reason(kfd, reason, sizeof(reason));
+		if (kfd >= 0)
+			close(kfd);
+		if (reason[0])
+			return err("%s: the kernel refused the table: %s", name,
+				   reason);
+		return err("%s: the kernel refused the table (%s)%s", name,
+			   strerror(r),
+			   r == EINVAL ? "; is dm-ssdcache loaded? see dmesg" : "");
+	}
+	if (kfd >= 0)
+		close(kfd);
+	return 0;
+}
+
+static int dm_remove_dev(const char *name)
+{
+	uint32_t cookie = 0;
+	struct dm_task *dmt;
+	int r = 0;
+
+	dmt = dm_task_create(DM_DEVICE_REMOVE);
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name) || !dm_task_retry_remove(dmt) ||
+	    !dm_task_set_cookie(dmt, &cookie, 0)) {
+		dm_task_destroy(dmt);
+		return -EINVAL;
+	}
+	if (!dm_task_run(dmt))
+		r = dm_task_get_errno(dmt) ? -dm_task_get_errno(dmt) : -EIO;
+	dm_udev_wait(cookie);
+	dm_task_destroy(dmt);
+	return r;
+}
+
+/* Names of every dm device; free with free(). */
+static int dm_list_names(char ***out, int *count)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_LIST);
+	struct dm_names *n;
+	char **names = NULL;
+	int k = 0;
+	unsigned int next = 0;
+
+	*out = NULL;
+	*count = 0;
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_run(dmt)) {
+		dm_task_destroy(dmt);
+		return -EIO;
+	}
+	n = dm_task_get_names(dmt);
+	if (n && n->dev) {
+		do {
+			n = (struct dm_names *)((char *)n + next);
+			names = realloc(names, sizeof(*names) * (k + 1));
+			if (!names)
+				break;
+			names[k++] = strdup(n->name);
+			next = n->next;
+		} while (next);
+	}
+	dm_task_destroy(dmt);
+	*out = names;
+	*count = names ? k : 0;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- create */
+
+struct create_extra {
+	bool dry_run;
+	bool quiet;
+};
+
+static int do_create(struct ssct_create *c, const struct create_extra *x)
+{
+	char errbuf[SSCT_ERRLEN], why[512], table[1536], params[1280];
+	const char *cerr = NULL, *derr = NULL;
+	enum ssct_verdict v;
+	struct blkdev o, k;
+	struct ssc_config cfg;
+	struct ssc_geom g;
+	struct ssc_sb sb;
+	uint64_t md;
+	uint8_t *blk = NULL;
+	int r;
+
+	if (ssct_create_config(c, &cfg, errbuf, sizeof(errbuf)))
+		return err("create %s: %s", c->name, errbuf);
+	if (dm_exists(c->name))
+		return err("%s: a device-mapper device of that name exists",
+			   c->name);
+	if (check_dev("origin", c->origin, &o) ||
+	    check_dev("cache", c->cache, &k))
+		return 1;
+	if (o.st.st_rdev == k.st.st_rdev)
+		return err("%s: origin and cache are the same device (%s)",
+			   c->cache, c->origin);
+	if (o.lbs != k.lbs)
+		return err("%s: logical block size %u differs from the origin's (%s: %u)",
+			   c->cache, k.lbs, c->origin, o.lbs);
+	if (ssc_geom_init(&g, &cfg, o.bytes >> 9, k.bytes >> 9, k.lbs, &cerr) ||
+	    ssc_layout(&g, k.bytes >> 9, &md, &cerr))
+		return err("%s: %s", c->cache, cerr);
+
+	r = read_sb_block(c->cache, &blk);
+	if (r)
+		return err("%s: cannot read the superblock: %s", c->cache,
+			   strerror(-r));
+	r = ssc_sb_decode(&sb, blk, &derr);
+	free(blk);
+	v = ssct_check_sb(r, derr, &sb, &g, k.lbs, c->reformat, c->force,
+			  why, sizeof(why));
+	if (v == SSCT_REFUSE)
+		return err("%s: %s", c->cache, why);
+	cfg.reformat = v == SSCT_REFORMAT;
+
+	ssct_build_params(&cfg, params, sizeof(params));
+	ssct_build_table(&cfg, o.bytes >> 9, table, sizeof(table));
+	/* what the kernel will parse: check it reads back */
+	{
+		char copy[1280], *argv[64], *save = NULL, *t;
+		struct ssc_config back;
+		unsigned int argc = 0;
+
+		snprintf(copy, sizeof(copy), "%s", params);
+		for (t = strtok_r(copy, " ", &save); t && argc < 64;
+		     t = strtok_r(NULL, " ", &save))
+			argv[argc++] = t;
+		if (ssc_parse_table(argc, argv, &back, &cerr))
+			return err("create %s: internal error: bad table (%s)",
+				   c->name, cerr);
+	}
+	if (x->dry_run) {
+		printf("%s\n", table);
+		if (!x->quiet)
+			fprintf(stderr, "%s: %s: %s\n", PROG, c->cache, why);
+		return 0;
+	}
+	if (!x->quiet && v != SSCT_FORMAT)
+		fprintf(stderr, "%s: %s: %s\n", PROG, c->cache, why);
+	if (dm_create_dev(c->name, o.bytes >> 9, params))
+		return 1;
+	if (!x->quiet)
+		printf("/dev/mapper/%s\n", c->name);
+	return 0;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	struct create_extra x = { 0 };
+	char errbuf[SSCT_ERRLEN];
+	struct ssct_create c;
+	char *args[argc + 1];
+	int i, n = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run"))
+			x.dry_run = true;
+		else
+			args[n++] = argv[i];
+	}
+	if (ssct_parse_create(n, args, &c, errbuf, sizeof(errbuf)))
+		return usage_err(&cmds[0], errbuf);
+	if (c.help) {
+		fputs(ssct_help_create, stdout);
+		return 0;
+	}
+	return do_create(&c, &x);
+}
+
+/* ---------------------------------------------------------------- flush, detach */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void fmt_eta(double s, char *buf, size_t len)
+{
+	long t = (long)(s + 0.5);
+
+	if (s < 0 || s > 360000)
+		snprintf(buf, len, "--:--");
+	else if (t >= 3600)
+		snprintf(buf, len, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60,
+			 t % 60);
+	else
+		snprintf(buf, len, "%ld:%02ld", t / 60, t % 60);
+}
+
+/* Dirty blocks and block size of @name from its status; -1 on error. */
+static int64_t get_dirty(const char *name, uint64_t *block_bytes)
+{
+	struct ssct_kv kv[SSCT_MAX_KV];
+	struct dmdev d;
+	int n;
+
+	if (dm_query(name, DM_DEVICE_STATUS, &d))
+		return -1;
+	n = ssct_parse_status(d.params, kv, SSCT_MAX_KV);
+	*block_bytes = ssct_kv_u64(kv, n, "blocksize", 0) * 512;
+	return (int64_t)ssct_kv_u64(kv, n, "dirty", 0);
+}
+
+/*
+ * Send @msg (flush or detach) in a child process and poll the dirty count
+ * meanwhile, drawing a progress bar on a terminal.
+ */
+static int run_cleaning(const char *cmd, const char *name, const char *msg,
+			bool progress)
+{
+	char left[32], rate_s[32], eta[32], bar[41];
+	double t0 = now_s(), tprev = t0, rate = 0;
+	int64_t d0, dprev, dcur;
+	uint64_t bb = 0;
+	struct dmdev d;
+	int status, r, i, fill;
+	pid_t pid;
+
+	if (get_cache(name, DM_DEVICE_TABLE, &d))
+		return 1;
+	d0 = get_dirty(name, &bb);
+	dprev = d0;
+	progress = progress && isatty(STDERR_FILENO);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return err("%s: fork: %s", name, strerror(errno));
+	if (!pid)
+		_exit(-dm_message(name, msg) & 0xff);
+	for (;;) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			break;
+		usleep(200000);
+		if (!progress)
+			continue;
+		dcur = get_dirty(name, &bb);
+		if (dcur < 0)
+			continue;
+		if (now_s() - tprev > 0.1 && dprev >= dcur) {
+			double inst = (double)(dprev - dcur) * bb / (now_s() - tprev);
+
+			rate = rate ? 0.7 * rate + 0.3 * inst : inst;
+		}
+		tprev = now_s();
+		dprev = dcur;
+		fill = d0 > 0 ? (int)(40 * (d0 - dcur) / d0) : 40;
+		for (i = 0; i < 40; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[40] = '\0';
+		ssct_human((uint64_t)dcur * bb, left, sizeof(left));
+		ssct_human((uint64_t)rate, rate_s, sizeof(rate_s));
+		fmt_eta(rate > 0 ? dcur * bb / rate : -1, eta, sizeof(eta));
+		fprintf(stderr, "\r%s %s [%s] %s dirty, %s/s, ETA %s   ", cmd,
+			name, bar, left, rate_s, eta);
+	}
+	if (progress)
+		fputc('\n', stderr);
+	if (r != pid || !WIFEXITED(status))
+		return err("%s: %s: the message process failed", name, cmd);
+	r = WEXITSTATUS(status);
+	if (r)
+		return err("%s: the kernel refused '%s' (%s)%s", name, msg,
+			   strerror(r),
+			   r == EINVAL ? ": the loaded dm-ssdcache module does not support it" : "");
+	dcur = get_dirty(name, &bb);
+	ssct_human((uint64_t)(d0 > 0 ? d0 : 0) * bb, left, sizeof(left));
+	printf("%s: %s done in %.1f s, %s written back, %lld dirty blocks left\n",
+	       name, cmd, now_s() - t0, left, (long long)dcur);
+	return 0;
+}
+
+static int cleaning_cmd(const struct cmd *c, int argc, char **argv,
+			const char *msg)
+{
+	const char *name = NULL;
+	bool progress = true;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(c->help, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--no-progress")) {
+			progress = false;
+		} else if (argv[i][0] == '-' || name) {
+			return usage_err(c, "unexpected argument");
+		} else {
+			name = argv[i];
+		}
+	}
+	if (!name)
+		return usage_err(c, "missing NAME");
+	return run_cleaning(c->name, name, msg, progress);
+}
+
+static int cmd_flush(int argc, char **argv)
+{
+	return cleaning_cmd(&cmds[2], argc, argv, "flush");
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	return cleaning_cmd(&cmds[3], argc, argv, "detach");
+}
+
+/* ---------------------------------------------------------------- remove */
+
+static int cmd_remove(int argc, char **argv)
+{
+	const struct cmd *c = &cmds[1];
+	const char *name = NULL;
+	bool flush = false;
+	struct dmdev d;
+	int i, r;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(c->help, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--flush")) {
+			flush = true;
+		} else if (argv[i][0] == '-' || name) {
+			return usage_err(c, "unexpected argument");
+		} else {
+			name = argv[i];
+		}
+	}
+	if (!name)
+		return usage_err(c, "missing NAME");
+	if (get_cache(name, DM_DEVICE_TABLE, &d))
+		return 1;
+	r = dm_query(name, DM_DEVICE_INFO, &d);
+	if (!r) {
+		struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
+
+		if (dmt && dm_task_set_name(dmt, name) && dm_task_run(dmt) &&
+		    dm_task_get_info(dmt, &d.info) && d.info.open_count > 0) {
+			dm_task_destroy(dmt);
+			return err("%s: in use (open count %d)", name,
+				   d.info.open_count);
+		}
+		if (dmt)
+			dm_task_destroy(dmt);
+	}
+	if (flush && run_cleaning("flush", name, "flush", true))
+		return 1;
+	r = dm_remove_dev(name);
+	if (r == -EBUSY)
+		return err("%s: in use", name);
+	if (r)
+		return err("%s: cannot remove: %s", name, strerror(-r));
+	return 0;
+}
+
+/* ---------------------------------------------------------------- list, status */
+
+/* The status of @name parsed, with its table; prints the error. */
+struct cache_view {
+	struct dmdev st;
+	struct dmdev tb;
+	struct ssct_kv kv[SSCT_MAX_KV];
+	int n;
+	char origin[300];
+	char cache[300];
+};
+
+static int get_view(const char *name, struct cache_view *v)
+{
+	char mm[2][64];
+
+	if (get_cache(name, DM_DEVICE_TABLE, &v->tb) ||
+	    get_cache(name, DM_DEVICE_STATUS, &v->st))
+		return 1;
+	v->n = ssct_parse_status(v->st.params, v->kv, SSCT_MAX_KV);
+	mm[0][0] = mm[1][0] = '\0';
+	sscanf(v->tb.params, "%63s %63s", mm[0], mm[1]);
+	majmin_name(mm[0], v->origin, sizeof(v->origin));
+	majmin_name(mm[1], v->cache, sizeof(v->cache));
+	return 0;
+}
+
+static const char *view_state(const struct cache_view *v)
+{
+	const char *s = ssct_kv_get(v->kv, v->n, "state");
+
+	if (s)
+		return s;
+	return v->st.info.suspended ? "suspended" : "active";
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	struct cache_view *v;
+	char used[32], dirty[32], **names;
+	int i, count, shown = 0;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(ssct_help_list, stdout);
+			return 0;
+		}
+		return usage_err(&cmds[4], "unexpected argument");
+	}
+	if (dm_list_names(&names, &count))
+		return err("cannot list device-mapper devices: %s",
+			   dm_last_err[0] ? dm_last_err : "is dm-mod loaded?");
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return err("out of memory");
+	for (i = 0; i < count; i++) {
+		struct dmdev t;
+		uint64_t bb;
+
+		if (dm_query(names[i], DM_DEVICE_TABLE, &t) || t.ntargets != 1 ||
+		    strcmp(t.ttype, TARGET))
+			continue;
+		if (get_view(names[i], v))
+			continue;
+		if (!shown++)
+			printf("%-16s %-20s %-20s %-12s %-10s %-10s %s\n", "NAME",
+			       "ORIGIN", "CACHE", "MODE", "USED", "DIRTY",
+			       "STATE");
+		bb = ssct_kv_u64(v->kv, v->n, "blocksize", 0) * 512;
+		ssct_human(ssct_kv_u64(v->kv, v->n, "used", 0) * bb, used,
+			   sizeof(used));
+		ssct_human(ssct_kv_u64(v->kv, v->n, "dirty", 0) * bb, dirty,
+			   sizeof(dirty));
+		printf("%-16s %-20s %-20s %-12s %-10s %-10s %s\n", names[i],
+		       v->origin, v->cache,
+		       ssct_kv_get(v->kv, v->n, "mode") ?: "?", used, dirty,
+		       view_state(v));
+	}
+	for (i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	free(v);
+	if (!shown)
+		fprintf(stderr, "%s: no ssdcache devices\n", PROG);
+	return 0;
+}
+
+static void print_ratio(const char *what, uint64_t hits, uint64_t misses)
+{
+	double r = ssct_ratio(hits, misses);
+
+	if (r < 0)
+		printf("%-13s -    (no %s yet)\n", what, what[0] == 'r' ? "reads" : "writes");
+	else
+		printf("%-13s %.1f%% (%llu hits, %llu misses)\n", what, r,
+		       (unsigned long long)hits, (unsigned long long)misses);
+}
+
+static bool is_number(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static void json_kv(const char *key, const char *val, bool comma)
+{
+	char k[256], v[512];
+
+	ssct_json_str(key, k, sizeof(k));
+	if (is_number(val))
+		printf("%s: %s%s", k, val, comma ? ", " : "");
+	else {
+		ssct_json_str(val, v, sizeof(v));
+		printf("%s: %s%s", k, v, comma ? ", " : "");
+	}
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	const struct cmd *c = &cmds[5];
+	const char *name = NULL, *s;
+	bool json = false;
+	struct cache_view *v;
+	char a[32], b[32], tbl[4200];
+	uint64_t bb, blocks, used, dirty, osz;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(c->help, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (argv[i][0] == '-' || name) {
+			return usage_err(c, "unexpected argument");
+		} else {
+			name = argv[i];
+		}
+	}
+	if (!name)
+		return usage_err(c, "missing NAME");
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return err("out of memory");
+	if (get_view(name, v)) {
+		free(v);
+		return 1;
+	}
+	bb = ssct_kv_u64(v->kv, v->n, "blocksize", 0) * 512;
+	blocks = ssct_kv_u64(v->kv, v->n, "blocks", 0);
+	used = ssct_kv_u64(v->kv, v->n, "used", 0);
+	dirty = ssct_kv_u64(v->kv, v->n, "dirty", 0);
+	osz = v->tb.len * 512;
+	if (json) {
+		printf("{");
+		json_kv("name", name, true);
+		json_kv("origin", v->origin, true);
+		json_kv("cache", v->cache, true);
+		snprintf(tbl, sizeof(tbl), "0 %llu %s %s",
+			 (unsigned long long)v->tb.len, TARGET, v->tb.params);
+		json_kv("table", tbl, true);
+		json_kv("state", view_state(v), true);
+		printf("\"size_bytes\": %llu, ", (unsigned long long)osz);
+		printf("\"read_hit_ratio\": %.4f, ",
+		       ssct_ratio(ssct_kv_u64(v->kv, v->n, "read_hits", 0),
+				  ssct_kv_u64(v->kv, v->n, "read_misses", 0)) / 100);
+		printf("\"write_hit_ratio\": %.4f, ",
+		       ssct_ratio(ssct_kv_u64(v->kv, v->n, "write_hits", 0),
+				  ssct_kv_u64(v->kv, v->n, "write_misses", 0)) / 100);
+		printf("\"status\": {");
+		for (i = 0; i < v->n; i++)
+			json_kv(v->kv[i].key, v->kv[i].val, i + 1 < v->n);
+		printf("}}\n");
+		free(v);
+		return 0;
+	}
+	ssct_human(osz, a, sizeof(a));
+	printf("%-13s %s (/dev/mapper/%s, %u:%u), %s\n", "name:", name, name,
+	       v->st.info.major, v->st.info.minor, a);
+	printf("%-13s %s\n", "origin:", v->origin);
+	printf("%-13s %s\n", "cache:", v->cache);
+	ssct_human(bb, a, sizeof(a));
+	printf("%-13s %s, policy %s, block size %s, assoc %s\n", "mode:",
+	       ssct_kv_get(v->kv, v->n, "mode") ?: "?",
+	       ssct_kv_get(v->kv, v->n, "policy") ?: "?", a,
+	       ssct_kv_get(v->kv, v->n, "assoc") ?: "?");
+	ssct_human(used * bb, a, sizeof(a));
+	ssct_human(blocks * bb, b, sizeof(b));
+	printf("%-13s %s of %s (%llu of %llu blocks, %.1f%%)\n", "used:", a, b,
+	       (unsigned long long)used, (unsigned long long)blocks,
+	       blocks ? 100.0 * used / blocks : 0.0);
+	ssct_human(dirty * bb, a, sizeof(a));
+	printf("%-13s %s (%llu blocks)\n", "dirty:", a,
+	       (unsigned long long)dirty);
+	print_ratio("read hits:", ssct_kv_u64(v->kv, v->n, "read_hits", 0),
+		    ssct_kv_u64(v->kv, v->n, "read_misses", 0));
+	print_ratio("write hits:", ssct_kv_u64(v->kv, v->n, "write_hits", 0),
+		    ssct_kv_u64(v->kv, v->n, "write_misses", 0));
+	printf("%-13s cache %llu, origin %llu\n", "errors:",
+	       (unsigned long long)ssct_kv_u64(v->kv, v->n, "cache_errors", 0),
+	       (unsigned long long)ssct_kv_u64(v->kv, v->n, "origin_errors", 0));
+	printf("%-13s %s\n", "state:", view_state(v));
+	s = ssct_kv_get(v->kv, v->n, "cleaner");
+	if (s)
+		printf("%-13s %s\n", "cleaner:", s);
+	free(v);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- stats */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	const struct cmd *c = &cmds[6];
+	const char *name = NULL;
+	struct cache_view *v;
+	uint64_t prev[SSCT_MAX_KV];
+	double interval = 1, t, tprev = 0;
+	bool watch = false, tty = isatty(STDOUT_FILENO);
+	long count = 0, round;
+	char *end;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(c->help, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--watch")) {
+			watch = true;
+		} else if (!strcmp(argv[i], "--interval") && i + 1 < argc) {
+			interval = strtod(argv[++i], &end);
+			if (*end || !(interval >= 0.1 && interval <= 3600))
+				return usage_err(c, "invalid --interval (0.1 to 3600 seconds)");
+		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
+			count = strtol(argv[++i], &end, 10);
+			if (*end || count < 1)
+				return usage_err(c, "invalid --count");
+		} else if (argv[i][0] == '-' || name) {
+			return usage_err(c, "unexpected argument");
+		} else {
+			name = argv[i];
+		}
+	}
+	if (!name)
+		return usage_err(c, "missing NAME");
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return err("out of memory");
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	for (round = 0; !stop; round++) {
+		if (get_view(name, v)) {
+			free(v);
+			return 1;
+		}
+		t = now_s();
+		if (watch && tty)
+			printf("\033[H\033[2J");
+		if (watch)
+			printf("%s: every %.1f s (Ctrl-C to stop)\n", name,
+			       interval);
+		for (i = 0; i < v->n; i++) {
+			const char *val = v->kv[i].val;
+			uint64_t x = strtoull(val, NULL, 10);
+
+			if (watch && round && is_number(val) && t > tprev)
+				printf("%-22s %14s %12.1f/s\n", v->kv[i].key, val,
+				       (double)(x - prev[i]) / (t - tprev));
+			else
+				printf("%-22s %14s\n", v->kv[i].key, val);
+			prev[i] = x;
+		}
+		fflush(stdout);
+		tprev = t;
+		if (!watch || (count && round + 1 >= count))
+			break;
+		usleep((useconds_t)(interval * 1e6));
+	}
+	free(v);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- inspect */
+
+static int cmd_inspect(int argc, char **argv)
+{
+	const struct cmd *c = &cmds[7];
+	const char *path = NULL, *derr = NULL;
+	char uuid[40], a[32], b[32];
+	struct ssc_sb sb;
+	struct stat st;
+	bool json = false;
+	uint8_t *blk;
+	int i, r;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(c->help, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if (argv[i][0] == '-' || path) {
+			return usage_err(c, "unexpected argument");
+		} else {
+			path = argv[i];
+		}
+	}
+	if (!path)
+		return usage_err(c, "missing DEV");
+	if (stat(path, &st))
+		return err("%s: %s", path,
+			   errno == ENOENT ? "no such device" : strerror(errno));
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode))
+		return err("%s: not a block device", path);
+	r = read_sb_block(path, &blk);
+	if (r)
+		return err("%s: cannot read the superblock: %s", path,
+			   strerror(-r));
+	r = ssc_sb_decode(&sb, blk, &derr);
+	free(blk);
+	if (r == -ENOENT)
+		return err("%s: no ssdcache superblock (not a formatted cache)",
+			   path);
+	if (r)
+		return err("%s: bad superblock: %s", path, derr);
+	snprintf(uuid, sizeof(uuid),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 sb.uuid[0], sb.uuid[1], sb.uuid[2], sb.uuid[3], sb.uuid[4],
+		 sb.uuid[5], sb.uuid[6], sb.uuid[7], sb.uuid[8], sb.uuid[9],
+		 sb.uuid[10], sb.uuid[11], sb.uuid[12], sb.uuid[13],
+		 sb.uuid[14], sb.uuid[15]);
+	if (json) {
+		printf("{\"device\": ");
+		ssct_json_str(path, a, sizeof(a));
+		printf("%s, \"version\": %u, \"uuid\": \"%s\", \"clean\": %s, \"seq\": %llu, \"mode\": \"%s\", \"block_sectors\": %u, \"logical_block_size\": %u, \"assoc\": %u, \"sets\": %llu, \"blocks\": %llu, \"md_blocks\": %llu, \"data_offset\": %llu, \"cache_sectors\": %llu, \"origin_sectors\": %llu, \"used_blocks\": %llu, \"dirty_blocks\": %llu}\n",
+		       a, sb.version, uuid,
+		       sb.flags & SSC_SB_CLEAN ? "true" : "false",
+		       (unsigned long long)sb.seq, ssc_mode_name(sb.mode),
+		       sb.block_sectors, sb.lbs, sb.assoc,
+		       (unsigned long long)sb.nr_sets,
+		       (unsigned long long)(sb.nr_sets * SSC_WAYS),
+		       (unsigned long long)sb.md_blocks,
+		       (unsigned long long)sb.data_offset,
+		       (unsigned long long)sb.cache_sectors,
+		       (unsigned long long)sb.origin_sectors,
+		       (unsigned long long)sb.used_blocks,
+		       (unsigned long long)sb.dirty_blocks);
+		return 0;
+	}
+	printf("%-16s %s\n", "device:", path);
+	printf("%-16s %u\n", "format version:", sb.version);
+	printf("%-16s %s\n", "uuid:", uuid);
+	printf("%-16s %s\n", "shutdown:",
+	       sb.flags & SSC_SB_CLEAN ? "clean" : "not clean (in use or crashed)");
+	printf("%-16s %llu\n", "commit:", (unsigned long long)sb.seq);
+	printf("%-16s %s\n", "mode:", ssc_mode_name(sb.mode));
+	ssct_human(sb.block_sectors * 512ull, a, sizeof(a));
+	printf("%-16s %s (%u sectors), logical block %u bytes\n",
+	       "block size:", a, sb.block_sectors, sb.lbs);
+	printf("%-16s %u\n", "assoc:", sb.assoc);
+	printf("%-16s %llu sets, %llu blocks\n", "geometry:",
+	       (unsigned long long)sb.nr_sets,
+	       (unsigned long long)(sb.nr_sets * SSC_WAYS));
+	printf("%-16s %llu blocks (2 slots each), data at sector %llu\n",
+	       "metadata:", (unsigned long long)sb.md_blocks,
+	       (unsigned long long)sb.data_offset);
+	ssct_human(sb.cache_sectors * 512, a, sizeof(a));
+	ssct_human(sb.origin_sectors * 512, b, sizeof(b));
+	printf("%-16s %s, origin %s\n", "cache size:", a, b);
+	ssct_human(sb.used_blocks * sb.block_sectors * 512, a, sizeof(a));
+	printf("%-16s %llu blocks (%s)\n", "used:",
+	       (unsigned long long)sb.used_blocks, a);
+	ssct_human(sb.dirty_blocks * sb.block_sectors * 512, a, sizeof(a));
+	printf("%-16s %llu blocks (%s)\n", "dirty:",
+	       (unsigned long long)sb.dirty_blocks, a);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- assemble */
+
+static bool wait_for(const char *path, double deadline)
+{
+	struct stat st;
+
+	while (stat(path, &st) || !S_ISBLK(st.st_mode)) {
+		if (now_s() >= deadline)
+			return false;
+		usleep(200000);
+	}
+	return true;
+}
+
+static int cmd_assemble(int argc, char **argv)
+{
+	const struct cmd *c = &cmds[8];
+	const char *conf = CONF_FILE;
+	struct create_extra x = { 0 };
+	char line[2048], errbuf[SSCT_ERRLEN], *av[64], *end;
+	double wait = 0, deadline;
+	struct ssct_create cr;
+	int i, n, lineno = 0, failed = 0, created = 0;
+	FILE *f;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(c->help, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			conf = argv[++i];
+		} else if (!strcmp(argv[i], "--wait") && i + 1 < argc) {
+			wait = strtod(argv[++i], &end);
+			if (*end || wait < 0)
+				return usage_err(c, "invalid --wait");
+		} else if (!strcmp(argv[i], "--dry-run")) {
+			x.dry_run = true;
+		} else {
+			return usage_err(c, "unexpected argument");
+		}
+	}
+	f = fopen(conf, "r");
+	if (!f) {
+		if (errno == ENOENT && !strcmp(conf, CONF_FILE))
+			return 0;	/* nothing configured */
+		return err("%s: %s", conf, strerror(errno));
+	}
+	deadline = now_s() + wait;
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		n = ssct_conf_line(line, av, 64, errbuf, sizeof(errbuf));
+		if (!n)
+			continue;
+		if (n < 0 ||
+		    ssct_parse_create(n, av, &cr, errbuf, sizeof(errbuf)) ||
+		    cr.help) {
+			err("%s:%d: %s", conf, lineno,
+			    n < 0 || !cr.help ? errbuf : "--help in a config line");
+			failed++;
+			continue;
+		}
+		if (dm_exists(cr.name)) {
+			struct dmdev d;
+
+			if (dm_query(cr.name, DM_DEVICE_TABLE, &d) ||
+			    strcmp(d.ttype, TARGET)) {
+				err("%s: exists and is not an ssdcache device",
+				    cr.name);
+				failed++;
+			} else {
+				printf("%s: already active\n", cr.name);
+			}
+			continue;
+		}
+		if (!wait_for(cr.origin, deadline) ||
+		    !wait_for(cr.cache, deadline)) {
+			err("%s: %s: no such device (waited %.0f s)", cr.name,
+			    wait_for(cr.origin, 0) ? cr.cache : cr.origin, wait);
+			failed++;
+			continue;
+		}
+		if (do_create(&cr, &x))
+			failed++;
+		else
+			created++;
+	}
+	fclose(f);
+	return failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------- main */
+
+int main(int argc, char **argv)
+{
+	unsigned int i;
+	int r;
+
+	dm_log_with_errno_init(dm_log);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("ssdcache %s\n", VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			usage(stdout);
+			return 0;
+		}
+		for (i = 0; i < NR_CMDS; i++) {
+			if (!strcmp(argv[2], cmds[i].name)) {
+				fputs(cmds[i].help, stdout);
+				return 0;
+			}
+		}
+		err("help: unknown command '%s'", argv[2]);
+		return 2;
+	}
+	for (i = 0; i < NR_CMDS; i++) {
+		if (!strcmp(argv[1], cmds[i].name)) {
+			r = cmds[i].fn(argc - 2, argv + 2);
+			dm_lib_release();
+			return r;
+		}
+	}
+	err("unknown command '%s' (see 'ssdcache --help')", argv[1]);
+	return 2;
+}
