@@ -64,12 +64,24 @@ dm_remove() {
 	fi
 }
 
+_VM_RAMS=/tmp/run/$SCENARIO.rams     # ram disks this scenario took
+
 _vm_cleanup() {
-	[ -f "$_VM_CREATED" ] || return 0
-	for d in $(sed '1!G;h;$!d' "$_VM_CREATED"); do
-		dmsetup remove "$d" 2>/dev/null || dmsetup remove --force "$d" 2>/dev/null
-	done
-	rm -f "$_VM_CREATED"
+	if [ -f "$_VM_CREATED" ]; then
+		for d in $(sed '1!G;h;$!d' "$_VM_CREATED"); do
+			dmsetup remove "$d" 2>/dev/null || dmsetup remove --force "$d" 2>/dev/null
+		done
+		rm -f "$_VM_CREATED"
+	fi
+	# give the ram disks back, wiped at the start (no stale superblocks)
+	if [ -f "$_VM_RAMS" ]; then
+		for r in $(cat "$_VM_RAMS"); do
+			dd if=/dev/zero of="/dev/$r" bs=1M count=4 oflag=direct 2>/dev/null
+			grep -vx "$r" /tmp/run/.ram-used >/tmp/run/.ram-used.new
+			mv /tmp/run/.ram-used.new /tmp/run/.ram-used
+		done
+		rm -f "$_VM_RAMS"
+	fi
 }
 trap _vm_cleanup EXIT
 
@@ -96,6 +108,7 @@ _vm_ram_next() {
 	for i in $(seq 0 15); do
 		if ! grep -qx "ram$i" /tmp/run/.ram-used 2>/dev/null; then
 			echo "ram$i" >>/tmp/run/.ram-used
+			echo "ram$i" >>"$_VM_RAMS"
 			echo "/dev/ram$i"
 			return 0
 		fi
