@@ -30,7 +30,9 @@ note() { echo "fetch-kernels: $*" >&2; }
 command -v apt-cache >/dev/null || die "apt-cache not found (this needs Debian 12)"
 command -v dpkg >/dev/null || die "dpkg not found (this needs Debian 12)"
 PATH=$PATH:/usr/sbin:/sbin
-command -v depmod >/dev/null || die "depmod not found: install the Debian package 'kmod'"
+if [ "${1:-}" != --build-deps ]; then
+	command -v depmod >/dev/null || die "depmod not found: install the Debian package 'kmod'"
+fi
 
 mkdir -p "$KCACHE"
 exec 9>"$KCACHE/.lock"

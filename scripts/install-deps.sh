@@ -41,7 +41,9 @@ fi
 
 # Plus what Debian's kernel headers need to build modules (gcc-12, pahole,
 # ...), resolved for the kernels we test against.
-mapfile -t KDEPS < <("$REPO/scripts/fetch-kernels.sh" --build-deps)
+KDEPS_TXT=$("$REPO/scripts/fetch-kernels.sh" --build-deps) ||
+	{ echo "install-deps: error: cannot resolve the kernel headers' build dependencies" >&2; exit 1; }
+mapfile -t KDEPS <<<"$KDEPS_TXT"
 mapfile -t ALL < <(printf '%s\n' "${PKGS[@]}" "${KDEPS[@]}" | sed 's/#.*//' | tr ' ' '\n' | grep . | sort -u)
 
 if [ "$print" = 1 ]; then

@@ -26,11 +26,15 @@ PATH=$PATH:/usr/sbin:/sbin
 
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 
+# Host binaries for the guest besides busybox and kmod (with their libraries):
+# blkdiscard from util-linux because busybox's has no -z (write zeroes).
+GUEST_BINS=(/sbin/dmsetup /usr/sbin/blkdiscard)
+
 SSDCACHE_KO=$BUILD/module/$VER/dm-ssdcache.ko
 WARN_KO=$BUILD/vmtest-kmod/$VER/vmtest_warn.ko
 [ -f "$SSDCACHE_KO" ] || die "$SSDCACHE_KO is missing: run 'make modules' first"
 
-for t in /bin/busybox /sbin/dmsetup /bin/kmod /usr/bin/fio; do
+for t in /bin/busybox /bin/kmod /usr/bin/fio "${GUEST_BINS[@]}"; do
 	[ -x "$t" ] || die "$t is missing: run scripts/install-deps.sh"
 done
 ldd /bin/busybox >/dev/null 2>&1 && die "/bin/busybox is not static: install busybox-static"
@@ -43,6 +47,16 @@ copy_libs() {
 		mkdir -p "$2$(dirname "$lib")"
 		cp -L "$lib" "$2$lib"
 	done
+}
+
+# add_bin SRC [DEST]: copy a host binary into the initramfs (at DEST, default
+# the same path), with its shared libraries.
+add_bin() {
+	local dest=$root${2:-$1}
+	mkdir -p "$(dirname "$dest")"
+	rm -f "$dest"
+	cp -L "$1" "$dest"
+	copy_libs "$1" "$root"
 }
 
 # ---------------------------------------------------------------- userland share
@@ -70,7 +84,7 @@ inputs_changed() {
 	newer=$(find "$REPO/tests/vm" "$REPO/scripts/mkinitramfs.sh" "$SSDCACHE_KO" \
 		$( [ -f "$WARN_KO" ] && echo "$WARN_KO") \
 		$( [ -d "$BUILD/bin" ] && echo "$BUILD/bin") \
-		/bin/busybox /sbin/dmsetup /bin/kmod \
+		/bin/busybox /bin/kmod "${GUEST_BINS[@]}" \
 		-newer "$IMG" -print -quit 2>/dev/null)
 	[ -n "$newer" ]
 }
@@ -82,33 +96,33 @@ build_initramfs() {
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,root,mnt/userland}
 
-	# busybox applets, except the module tools (kmod provides them).
+	# busybox applets, except the module tools (kmod provides them). The
+	# links are relative: nothing written through them can reach the host.
 	cp /bin/busybox "$root/bin/busybox"
-	local a
+	local a up
 	for a in $(/bin/busybox --list-full); do
 		case ${a##*/} in
 		busybox|modprobe|insmod|rmmod|lsmod|modinfo|depmod) continue ;;
 		esac
-		[ -e "$root/$a" ] || ln -s /bin/busybox "$root/$a"
+		up=$(echo "$a" | sed 's|[^/]*/|../|g; s|[^/]*$||')
+		[ -e "$root/$a" ] || ln -s "${up}bin/busybox" "$root/$a"
 	done
-	cp /bin/kmod "$root/sbin/kmod"
+	add_bin /bin/kmod /sbin/kmod
 	for a in modprobe insmod rmmod lsmod modinfo depmod; do
 		ln -sf kmod "$root/sbin/$a"
 	done
-	copy_libs /bin/kmod "$root"
-	cp /sbin/dmsetup "$root/sbin/dmsetup"
-	# util-linux blkdiscard (busybox's has no -z for write-zeroes)
-	cp /usr/sbin/blkdiscard "$root/usr/sbin/blkdiscard"
-	copy_libs /usr/sbin/blkdiscard "$root"
-	copy_libs /sbin/dmsetup "$root"
+	# Real binaries next to busybox's applets. Note that busybox sh runs its
+	# own applet of the same name unless called by full path.
+	for a in "${GUEST_BINS[@]}"; do
+		add_bin "$a"
+	done
 	# The project's tools.
 	if [ -d "$BUILD/bin" ]; then
 		mkdir -p "$root/usr/local/bin"
 		local t
 		for t in "$BUILD"/bin/*; do
 			[ -x "$t" ] || continue
-			cp "$t" "$root/usr/local/bin/"
-			copy_libs "$t" "$root"
+			add_bin "$t" "/usr/local/bin/$(basename "$t")"
 		done
 	fi
 	# fio runs from the 9p share with its own libraries.
