@@ -101,6 +101,11 @@ build_initramfs() {
 	cp /usr/sbin/blkdiscard "$root/usr/sbin/blkdiscard"
 	copy_libs /usr/sbin/blkdiscard "$root"
 	copy_libs /sbin/dmsetup "$root"
+	# make-bcache for "make bench" (scripts/install-bench-deps.sh), if present
+	if [ -x /usr/sbin/make-bcache ]; then
+		cp /usr/sbin/make-bcache "$root/usr/sbin/make-bcache"
+		copy_libs /usr/sbin/make-bcache "$root"
+	fi
 	# The project's tools.
 	if [ -d "$BUILD/bin" ]; then
 		mkdir -p "$root/usr/local/bin"
