@@ -27,6 +27,7 @@ function seen(c) { if (!(c in isc)) { isc[c] = 1; order[++nc] = c } }
 	w = $1; c = $2; r = $3
 	if (w == "all") { notm[c] = $11; seen(c); next }
 	if (w == "drain") { drain[c] = $11; next }
+	if (w == "simcmp") { simc[++nsim] = "| " c " | " $7 " | " $8 " | " $11 " |"; next }
 	if (c ~ /^linear@/) { cc = substr(c, 8); lin[w, cc, r] = $4; add(w SUBSEP "linear*", $4); next }
 	seen(c)
 	add(w SUBSEP c, $4)
@@ -113,6 +114,14 @@ END {
 		if (!cnt["randwrite" SUBSEP c]) continue
 		print "| " c " | " f(med("randwrite" SUBSEP c), "%.0f") " | " ratio(med("randwrite" SUBSEP c), med("randwrite" SUBSEP "slow")) " | " p99["randwrite", c] " | " \
 			f(med("randrw70" SUBSEP c), "%.0f") " | " ratio(med("randrw70" SUBSEP c), med("randrw70" SUBSEP "slow")) " | " (c in drain ? drain[c] : "-") " |"
+	}
+	if (nsim) {
+		print ""
+		print "## 5. ssc-sim against the module: the same 300 skewed 4 KiB reads, one at a time, 2 MiB cache"
+		print ""
+		print "| policy | module read_hits | module read_misses | ssc-sim hits,misses |"
+		print "|---|---|---|---|"
+		for (k = 1; k <= nsim; k++) print simc[k]
 	}
 	# data files for the plots
 	for (t = 1; t <= 2; t++) {
