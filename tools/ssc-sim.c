@@ -29,6 +29,8 @@
 
 #include "ssdcache/ssc_core.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* ---------------------------------------------------------------- trace */
 
 struct sim_rec {
@@ -148,7 +150,8 @@ int sim_parse_line(struct sim_trace *t, enum sim_fmt fmt, char *line)
 	if (!*line || *line == '#')
 		return 0;
 	switch (fmt) {
-	case FMT_MSR:	/* ts,host,disk,Read|Write,offset,size,resp */
+	case FMT_MSR:
+		/* ts,host,disk,Read|Write,offset,size,resp */
 		n = split_csv(line, f, 8);
 		if (n < 6)
 			return -1;
@@ -156,7 +159,8 @@ int sim_parse_line(struct sim_trace *t, enum sim_fmt fmt, char *line)
 		if (!ok || !parse_u64(f[4], &a, 10) || !parse_u64(f[5], &b, 10))
 			return -1;
 		return trace_add_bytes(t, a, b, w) ? -1 : 1;
-	case FMT_SYSTOR:	/* Timestamp,Response,IOType,LUN,Offset,Size */
+	case FMT_SYSTOR:
+		/* Timestamp,Response,IOType,LUN,Offset,Size */
 		if (!strncmp(line, "Timestamp", 9))
 			return 0;
 		n = split_csv(line, f, 8);
@@ -166,7 +170,8 @@ int sim_parse_line(struct sim_trace *t, enum sim_fmt fmt, char *line)
 		if (!ok || !parse_u64(f[4], &a, 10) || !parse_u64(f[5], &b, 10))
 			return -1;
 		return trace_add_bytes(t, a, b, w) ? -1 : 1;
-	case FMT_CPCSV:	/* version,time,op(hex),size(bytes),lbn(sectors) */
+	case FMT_CPCSV:
+		/* version,time,op(hex),size(bytes),lbn(sectors) */
 		if (!strncmp(line, "version", 7))
 			return 0;
 		n = split_csv(line, f, 8);
@@ -176,7 +181,8 @@ int sim_parse_line(struct sim_trace *t, enum sim_fmt fmt, char *line)
 		if (!ok || !parse_u64(f[3], &b, 10) || !parse_u64(f[4], &a, 10))
 			return -1;
 		return trace_add_bytes(t, a << 9, b, w) ? -1 : 1;
-	case FMT_CSV:	/* op,offset,size (bytes) */
+	case FMT_CSV:
+		/* op,offset,size (bytes) */
 		if (!strncmp(line, "op", 2))
 			return 0;
 		n = split_csv(line, f, 8);
@@ -186,14 +192,16 @@ int sim_parse_line(struct sim_trace *t, enum sim_fmt fmt, char *line)
 		if (!ok || !parse_u64(f[1], &a, 10) || !parse_u64(f[2], &b, 10))
 			return -1;
 		return trace_add_bytes(t, a, b, w) ? -1 : 1;
-	case FMT_LIS: {	/* start n_blocks ignore request_no (512 B blocks) */
+	case FMT_LIS:
+		{	/* start n_blocks ignore request_no (512 B blocks) */
 		unsigned long long s, c, x, y;
 
 		if (sscanf(line, "%llu %llu %llu %llu", &s, &c, &x, &y) != 4)
 			return -1;
 		return trace_add(t, s, (uint32_t)c, false) ? -1 : 1;
 	}
-	case FMT_BLKPARSE: {
+	case FMT_BLKPARSE:
+		{
 		/* "8,0 3 1 0.000000000 697 Q R 223490 + 8 [proc]": Q events */
 		char dev[32], act[8], rwbs[16];
 		unsigned long long cpu, seq, pid, sec, cnt;
@@ -226,9 +234,15 @@ int sim_parse_vscsi(struct sim_trace *t, const unsigned char *p)
 	for (i = 7; i >= 0; i--)
 		lbn = lbn << 8 | p[16 + i];
 	switch (cmd) {
-	case 0x28: case 0x08: case 0x88: case 0xa8:
+	case 0x28:
+	case 0x08:
+	case 0x88:
+	case 0xa8:
 		return trace_add_bytes(t, lbn << 9, len, false) ? -1 : 1;
-	case 0x2a: case 0x0a: case 0x8a: case 0xaa:
+	case 0x2a:
+	case 0x0a:
+	case 0x8a:
+	case 0xaa:
 		return trace_add_bytes(t, lbn << 9, len, true) ? -1 : 1;
 	default:
 		return 0;	/* not a read or write */
@@ -837,11 +851,20 @@ static uint64_t parse_size(const char *s)
 	uint64_t m = 1;
 
 	switch (toupper((unsigned char)*end)) {
-	case 'K': m = 1ull << 10; break;
-	case 'M': m = 1ull << 20; break;
-	case 'G': m = 1ull << 30; break;
-	case 'T': m = 1ull << 40; break;
-	case 0: break;
+	case 'K':
+		m = 1ull << 10;
+		break;
+	case 'M':
+		m = 1ull << 20;
+		break;
+	case 'G':
+		m = 1ull << 30;
+		break;
+	case 'T':
+		m = 1ull << 40;
+		break;
+	case 0:
+		break;
 	default:
 		fprintf(stderr, "ssc-sim: bad size '%s'\n", s);
 		exit(2);
@@ -951,9 +974,15 @@ int main(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "c:b:a:p:m:l:o:Wf:n:st:Rh", lo, NULL)) != -1) {
 		switch (c) {
-		case 'c': sizes = optarg; break;
-		case 'b': o.block_sectors = (uint32_t)strtoul(optarg, NULL, 0); break;
-		case 'a': o.assoc = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'c':
+			sizes = optarg;
+			break;
+		case 'b':
+			o.block_sectors = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'a':
+			o.assoc = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
 		case 'p':
 			if (!strcmp(optarg, "lru"))
 				o.policy = SSC_LRU;
@@ -972,7 +1001,9 @@ int main(int argc, char **argv)
 			else
 				usage();
 			break;
-		case 'l': o.lbs = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'l':
+			o.lbs = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
 		case 'o':
 			if (!strcmp(optarg, "skip_write_insert"))
 				o.opts |= SSC_OPT_SKIP_WRITE_INSERT;
@@ -981,20 +1012,31 @@ int main(int argc, char **argv)
 			else
 				usage();
 			break;
-		case 'W': o.writes_as_reads = true; break;
+		case 'W':
+			o.writes_as_reads = true;
+			break;
 		case 'f':
-			for (i = 0; i < (int)(sizeof(fmt_names) / sizeof(fmt_names[0])); i++)
+			for (i = 0; i < (int)ARRAY_SIZE(fmt_names); i++)
 				if (!strcmp(optarg, fmt_names[i]))
 					break;
-			if (i == (int)(sizeof(fmt_names) / sizeof(fmt_names[0])))
+			if (i == (int)ARRAY_SIZE(fmt_names))
 				usage();
 			fmt = (enum sim_fmt)i;
 			break;
-		case 'n': maxrec = strtoull(optarg, NULL, 0); break;
-		case 's': sweep = true; break;
-		case 't': target = strtod(optarg, NULL); break;
-		case 'R': do_refs = false; break;
-		default: usage();
+		case 'n':
+			maxrec = strtoull(optarg, NULL, 0);
+			break;
+		case 's':
+			sweep = true;
+			break;
+		case 't':
+			target = strtod(optarg, NULL);
+			break;
+		case 'R':
+			do_refs = false;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc - 1)
@@ -1021,9 +1063,8 @@ int main(int argc, char **argv)
 		for (size_t k = 0; k < t.n; k++) {
 			uint64_t b, e = (t.r[k].sector + t.r[k].nsect - 1) / o.block_sectors;
 
-			for (b = t.r[k].sector / o.block_sectors; b <= e; b++) {
+			for (b = t.r[k].sector / o.block_sectors; b <= e; b++)
 				map_put(&m, b, 0);
-			}
 		}
 		fp = m.n;
 		map_free(&m);
