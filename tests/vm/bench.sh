@@ -327,7 +327,7 @@ simcmp() {
 			dd if="$DEV" of=/dev/null bs=4096 skip=$((_off / 4096)) count=1 iflag=direct 2>/dev/null
 		done </tmp/sim.trace
 		_vm=$(dmsetup status bench | tr ' ' '\n' | awk 'p == "read_hits" { h = $0 } p == "read_misses" { m = $0 } { p = $0 } END { print h "," m }')
-		_sim=$(ssc-sim -R -f csv -b "$BLOCK_SECTORS" -a 4 -p $p -c 2M -l 512 /tmp/sim.trace | sed -n 's/^read_hits \([0-9]*\) read_misses \([0-9]*\).*/\1/\2/p')
+		_sim=$(ssc-sim -R -f csv -b "$BLOCK_SECTORS" -a 4 -p $p -c 2M -l 512 /tmp/sim.trace | sed -n 's|^read_hits \([0-9]*\) read_misses \([0-9]*\).*|\1/\2|p')
 		echo "CSV,simcmp,$p,1,-,-,-,${_vm},-,-,sim hits/misses ${_sim}"
 		dm_remove bench
 		dm_remove simcache
