@@ -12,6 +12,10 @@
 #   make vm-test KVER=6.1 SCENARIOS="smoke"   run some VM scenarios on one kernel
 #   make vm-shell KVER=6.1    interactive shell in the test VM
 #   make demo                 install deps, build, run the demo in a VM
+#   make bench                benchmarks beside dm-cache, dm-writecache, bcache
+#                             (one VM per kernel, BENCH_KVERS="6.1"; ~20 min
+#                             each; BENCH_QUICK=1 for a short harness check);
+#                             results in build/bench/<kver>/
 #   make selftest             prove the VM harness fails on bad scenarios
 #   make checkpatch | sparse  kernel coding style / static checks
 #   make install [PREFIX=/usr/local DESTDIR=]  tool, man pages, docs, systemd unit
@@ -55,7 +59,7 @@ UNIT_CORE    := $(patsubst core/%.c,$(BUILD)/unit/core/%.o,$(CORE_SRCS))
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
-	demo selftest checkpatch sparse deps clean help install dkms-install
+	demo selftest checkpatch sparse deps clean help install dkms-install bench
 
 all: tools unit-build modules
 
@@ -63,7 +67,7 @@ all: tools unit-build modules
 .SECONDARY:
 
 help:
-	@sed -n '3,19p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,23p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- userspace
 tools: $(TOOLS)
@@ -147,6 +151,13 @@ demo:
 
 deps:
 	@$(REPO)/scripts/install-deps.sh
+
+BENCH_KVERS ?= $(KVERS)
+bench:
+	@$(REPO)/scripts/install-deps.sh
+	@$(REPO)/scripts/install-bench-deps.sh
+	@$(MAKE) --no-print-directory tools modules KVERS="$(BENCH_KVERS)"
+	@$(REPO)/scripts/bench.sh --kernels "$(BENCH_KVERS)" $(if $(BENCH_QUICK),--quick)
 
 # ---------------------------------------------------------------- style
 checkpatch:

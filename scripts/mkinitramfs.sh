@@ -116,6 +116,10 @@ build_initramfs() {
 	for a in "${GUEST_BINS[@]}"; do
 		add_bin "$a"
 	done
+	# make-bcache for "make bench" (scripts/install-bench-deps.sh), if present
+	if [ -x /usr/sbin/make-bcache ]; then
+		add_bin /usr/sbin/make-bcache
+	fi
 	# The project's tools.
 	if [ -d "$BUILD/bin" ]; then
 		mkdir -p "$root/usr/local/bin"

@@ -1,0 +1,1119 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ssc-sim - replay a block trace through the dm-ssdcache core (core/ssc_*.c:
+ * the module's own placement, lookup, replacement and sub-block state) and
+ * print hit and miss counts, with fully associative LRU and Belady's OPT at
+ * the same block size and capacity as references.
+ *
+ * Every request is split into the cache's blocks, as the target sees them
+ * (its maximum I/O size is one block). Per piece, as the target does:
+ *   read   lookup (touch); all sub-blocks valid: hit; else a miss that
+ *          allocates a way (a free way first in probe order, else the
+ *          policy's victim among all probed sets) and fills the range;
+ *   write  writethrough/writeback: lookup (touch); a hit updates the
+ *          range; a miss takes only a free way (evict_on_write: may
+ *          evict, skip_write_insert: nothing); readcache: invalidates.
+ * Write-behinds are taken as instantaneous (nothing stays dirty), fills
+ * always succeed and no block is ever busy: the counts equal the module's
+ * for I/O issued one at a time.
+ *
+ * Documentation/ssc-sim.rst has the options and formats.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ssdcache/ssc_core.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---------------------------------------------------------------- trace */
+
+struct sim_rec {
+	uint64_t sector;	/* 512-byte sectors */
+	uint32_t nsect;
+	uint8_t write;
+};
+
+struct sim_trace {
+	struct sim_rec *r;
+	size_t n, cap;
+	uint64_t max_sector;	/* one past the highest sector */
+};
+
+enum sim_fmt {
+	FMT_AUTO, FMT_MSR, FMT_SYSTOR, FMT_VSCSI, FMT_CPCSV, FMT_LIS, FMT_CSV,
+	FMT_BLKPARSE,
+};
+
+static const char *const fmt_names[] = {
+	"auto", "msr", "systor", "vscsi", "cpcsv", "lis", "csv", "blkparse",
+};
+
+static int trace_add(struct sim_trace *t, uint64_t sector, uint32_t nsect,
+		     bool write)
+{
+	if (!nsect)
+		return 0;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 4096;
+		struct sim_rec *r = realloc(t->r, cap * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		t->r = r;
+		t->cap = cap;
+	}
+	t->r[t->n].sector = sector;
+	t->r[t->n].nsect = nsect;
+	t->r[t->n].write = write;
+	t->n++;
+	if (sector + nsect > t->max_sector)
+		t->max_sector = sector + nsect;
+	return 0;
+}
+
+/* Byte range -> sectors (rounded out to whole sectors). */
+static int trace_add_bytes(struct sim_trace *t, uint64_t off, uint64_t len,
+			   bool write)
+{
+	uint64_t s = off >> 9, e = (off + len + 511) >> 9;
+
+	return trace_add(t, s, (uint32_t)(e - s), write);
+}
+
+static void trace_free(struct sim_trace *t)
+{
+	free(t->r);
+	memset(t, 0, sizeof(*t));
+}
+
+static bool op_is_write(const char *s, bool *ok)
+{
+	*ok = true;
+	if (!strcasecmp(s, "w") || !strcasecmp(s, "write") || !strcmp(s, "2a"))
+		return true;
+	if (!strcasecmp(s, "r") || !strcasecmp(s, "read") || !strcmp(s, "28"))
+		return false;
+	*ok = false;
+	return false;
+}
+
+/* Split @line at commas into at most @max fields; returns the count. */
+static int split_csv(char *line, char **f, int max)
+{
+	int n = 0;
+	char *p = line;
+
+	while (n < max) {
+		f[n++] = p;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		*p++ = 0;
+	}
+	return n;
+}
+
+static bool parse_u64(const char *s, uint64_t *v, int base)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	while (isspace((unsigned char)*end))
+		end++;
+	return !errno && !*end;
+}
+
+/*
+ * Parse one text line of format @fmt into @t. Returns 1 when a record was
+ * added, 0 for a line to skip (header, blank, blkparse event we ignore),
+ * -1 when the line is malformed.
+ */
+int sim_parse_line(struct sim_trace *t, enum sim_fmt fmt, char *line)
+{
+	char *f[8];
+	uint64_t a, b;
+	bool ok, w;
+	int n;
+
+	line[strcspn(line, "\r\n")] = 0;
+	if (!*line || *line == '#')
+		return 0;
+	switch (fmt) {
+	case FMT_MSR:
+		/* ts,host,disk,Read|Write,offset,size,resp */
+		n = split_csv(line, f, 8);
+		if (n < 6)
+			return -1;
+		w = op_is_write(f[3], &ok);
+		if (!ok || !parse_u64(f[4], &a, 10) || !parse_u64(f[5], &b, 10))
+			return -1;
+		return trace_add_bytes(t, a, b, w) ? -1 : 1;
+	case FMT_SYSTOR:
+		/* Timestamp,Response,IOType,LUN,Offset,Size */
+		if (!strncmp(line, "Timestamp", 9))
+			return 0;
+		n = split_csv(line, f, 8);
+		if (n < 6)
+			return -1;
+		w = op_is_write(f[2], &ok);
+		if (!ok || !parse_u64(f[4], &a, 10) || !parse_u64(f[5], &b, 10))
+			return -1;
+		return trace_add_bytes(t, a, b, w) ? -1 : 1;
+	case FMT_CPCSV:
+		/* version,time,op(hex),size(bytes),lbn(sectors) */
+		if (!strncmp(line, "version", 7))
+			return 0;
+		n = split_csv(line, f, 8);
+		if (n < 5)
+			return -1;
+		w = op_is_write(f[2], &ok);
+		if (!ok || !parse_u64(f[3], &b, 10) || !parse_u64(f[4], &a, 10))
+			return -1;
+		return trace_add_bytes(t, a << 9, b, w) ? -1 : 1;
+	case FMT_CSV:
+		/* op,offset,size (bytes) */
+		if (!strncmp(line, "op", 2))
+			return 0;
+		n = split_csv(line, f, 8);
+		if (n != 3)
+			return -1;
+		w = op_is_write(f[0], &ok);
+		if (!ok || !parse_u64(f[1], &a, 10) || !parse_u64(f[2], &b, 10))
+			return -1;
+		return trace_add_bytes(t, a, b, w) ? -1 : 1;
+	case FMT_LIS:
+		{	/* start n_blocks ignore request_no (512 B blocks) */
+		unsigned long long s, c, x, y;
+
+		if (sscanf(line, "%llu %llu %llu %llu", &s, &c, &x, &y) != 4)
+			return -1;
+		return trace_add(t, s, (uint32_t)c, false) ? -1 : 1;
+	}
+	case FMT_BLKPARSE:
+		{
+		/* "8,0 3 1 0.000000000 697 Q R 223490 + 8 [proc]": Q events */
+		char dev[32], act[8], rwbs[16];
+		unsigned long long cpu, seq, pid, sec, cnt;
+		double ts;
+
+		if (sscanf(line, "%31s %llu %llu %lf %llu %7s %15s %llu + %llu",
+			   dev, &cpu, &seq, &ts, &pid, act, rwbs, &sec, &cnt) != 9)
+			return strchr(line, '+') && isdigit((unsigned char)line[strspn(line, " ")]) ? -1 : 0;
+		if (strcmp(act, "Q"))
+			return 0;
+		if (strchr(rwbs, 'D') || (strchr(rwbs, 'F') && !cnt))
+			return 0;	/* discards, empty flushes */
+		if (!strchr(rwbs, 'R') && !strchr(rwbs, 'W'))
+			return 0;
+		return trace_add(t, sec, (uint32_t)cnt, strchr(rwbs, 'W')) ? -1 : 1;
+	}
+	default:
+		return -1;
+	}
+}
+
+/* VMware vscsi v1 record (CloudPhysics): 32 bytes, little-endian. */
+int sim_parse_vscsi(struct sim_trace *t, const unsigned char *p)
+{
+	uint32_t len = p[4] | p[5] << 8 | p[6] << 16 | (uint32_t)p[7] << 24;
+	uint16_t cmd = p[12] | p[13] << 8;
+	uint64_t lbn = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		lbn = lbn << 8 | p[16 + i];
+	switch (cmd) {
+	case 0x28:
+	case 0x08:
+	case 0x88:
+	case 0xa8:
+		return trace_add_bytes(t, lbn << 9, len, false) ? -1 : 1;
+	case 0x2a:
+	case 0x0a:
+	case 0x8a:
+	case 0xaa:
+		return trace_add_bytes(t, lbn << 9, len, true) ? -1 : 1;
+	default:
+		return 0;	/* not a read or write */
+	}
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+static enum sim_fmt guess_fmt(const char *path, const char *first)
+{
+	if (strstr(path, ".vscsi"))
+		return FMT_VSCSI;
+	if (strstr(path, ".lis"))
+		return FMT_LIS;
+	if (!strncmp(first, "Timestamp,Response,IOType", 25))
+		return FMT_SYSTOR;
+	if (!strncmp(first, "version,time,op", 15))
+		return FMT_CPCSV;
+	if (!strncmp(first, "op,offset,size", 14))
+		return FMT_CSV;
+	if (strstr(first, ",Read,") || strstr(first, ",Write,"))
+		return FMT_MSR;
+	if (strstr(first, " + ") && (strstr(first, " Q ") || strstr(first, " C ")))
+		return FMT_BLKPARSE;
+	if (strchr(first, ',') && (first[0] == 'R' || first[0] == 'W' ||
+				   first[0] == 'r' || first[0] == 'w'))
+		return FMT_CSV;
+	return FMT_AUTO;
+}
+
+/* Open @path, decompressing .gz/.zst/.xz through a pipe. */
+static FILE *open_trace(const char *path, bool *piped)
+{
+	const char *tool = NULL;
+	char *cmd;
+	FILE *fp;
+	size_t i, k;
+
+	if (ends_with(path, ".gz"))
+		tool = "gzip -dc";
+	else if (ends_with(path, ".zst"))
+		tool = "zstd -qdc";
+	else if (ends_with(path, ".xz"))
+		tool = "xz -dc";
+	*piped = !!tool;
+	if (!tool)
+		return fopen(path, "rb");
+	cmd = malloc(strlen(tool) + 4 * strlen(path) + 8);
+	if (!cmd)
+		return NULL;
+	k = (size_t)sprintf(cmd, "%s '", tool);
+	for (i = 0; path[i]; i++) {
+		if (path[i] == '\'') {
+			memcpy(cmd + k, "'\\''", 4);
+			k += 4;
+		} else {
+			cmd[k++] = path[i];
+		}
+	}
+	cmd[k++] = '\'';
+	cmd[k] = 0;
+	fp = popen(cmd, "r");
+	free(cmd);
+	return fp;
+}
+
+/* Load a whole trace. Returns 0 or -1 with a message on stderr. */
+int sim_load(struct sim_trace *t, const char *path, enum sim_fmt fmt,
+	     uint64_t max_records)
+{
+	bool piped;
+	FILE *fp = open_trace(path, &piped);
+	char line[4096];
+	uint64_t recno = 0;
+	int rc = 0, r;
+
+	if (!fp) {
+		fprintf(stderr, "ssc-sim: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fmt == FMT_AUTO && strstr(path, ".vscsi"))
+		fmt = FMT_VSCSI;
+	if (fmt == FMT_VSCSI) {
+		unsigned char rec[32];
+		size_t got;
+
+		while ((got = fread(rec, 1, sizeof(rec), fp)) == sizeof(rec)) {
+			recno++;
+			if (sim_parse_vscsi(t, rec) < 0) {
+				rc = -1;
+				break;
+			}
+			if (max_records && t->n >= max_records)
+				break;
+		}
+		if (!rc && got && got != sizeof(rec) && !(max_records && t->n >= max_records)) {
+			fprintf(stderr, "ssc-sim: %s: record %" PRIu64 ": truncated vscsi record (%zu bytes)\n",
+				path, recno + 1, got);
+			rc = -1;
+		}
+	} else {
+		while (fgets(line, sizeof(line), fp)) {
+			recno++;
+			if (fmt == FMT_AUTO) {
+				fmt = guess_fmt(path, line);
+				if (fmt == FMT_AUTO) {
+					fprintf(stderr, "ssc-sim: %s: unknown trace format (give -f)\n", path);
+					rc = -1;
+					break;
+				}
+			}
+			r = sim_parse_line(t, fmt, line);
+			if (r < 0) {
+				fprintf(stderr, "ssc-sim: %s: record %" PRIu64 ": malformed %s record: %.80s\n",
+					path, recno, fmt_names[fmt], line);
+				rc = -1;
+				break;
+			}
+			if (max_records && t->n >= max_records)
+				break;
+		}
+	}
+	if (piped) {
+		if (pclose(fp) && !rc && !(max_records && t->n >= max_records)) {
+			fprintf(stderr, "ssc-sim: %s: decompression failed\n", path);
+			rc = -1;
+		}
+	} else {
+		fclose(fp);
+	}
+	if (!rc && !t->n) {
+		fprintf(stderr, "ssc-sim: %s: no read or write records\n", path);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- core sim */
+
+struct sim_opts {
+	uint64_t cache_bytes;
+	uint32_t block_sectors;
+	uint32_t assoc;
+	uint32_t lbs;		/* logical block size, bytes */
+	enum ssc_mode mode;
+	enum ssc_policy policy;
+	uint32_t opts;		/* SSC_OPT_SKIP_WRITE_INSERT, SSC_OPT_EVICT_ON_WRITE */
+	bool writes_as_reads;	/* every access reads (as reference simulators) */
+};
+
+struct sim_stats {
+	uint64_t read_hits, read_misses, write_hits, write_misses;
+	uint64_t read_hit_sectors, read_miss_sectors;
+	uint64_t write_skip, evictions, invalidations;
+};
+
+struct sim {
+	struct ssc_cache c;
+	struct sim_opts o;
+	uint64_t clock;
+	struct sim_stats st;
+};
+
+static void *sim_zalloc(size_t size, void *arg)
+{
+	(void)arg;
+	return calloc(1, size ? size : 1);
+}
+
+static void sim_release(void *p, void *arg)
+{
+	(void)arg;
+	free(p);
+}
+
+int sim_init(struct sim *s, const struct sim_opts *o, uint64_t origin_sectors,
+	     const char **err)
+{
+	struct ssc_config cfg = {
+		.block_sectors = o->block_sectors, .assoc = o->assoc,
+		.mode = o->mode, .policy = o->policy, .opts = o->opts,
+	};
+	struct ssc_geom g;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->o = *o;
+	rc = ssc_geom_init(&g, &cfg, origin_sectors ? origin_sectors : 1,
+			   o->cache_bytes >> 9, o->lbs, err);
+	if (rc)
+		return rc;
+	rc = ssc_cache_init(&s->c, &g, o->policy, sim_zalloc, NULL);
+	if (rc)
+		*err = "out of memory";
+	return rc;
+}
+
+void sim_exit(struct sim *s)
+{
+	ssc_cache_exit(&s->c, sim_release, NULL);
+}
+
+static uint64_t sim_lookup(struct sim *s, uint64_t ob, const uint64_t *sets,
+			   unsigned int nsets, bool touch)
+{
+	unsigned int i;
+	uint64_t way;
+
+	for (i = 0; i < nsets; i++) {
+		way = ssc_set_find(&s->c, sets[i], ob);
+		if (way != SSC_NO_BLOCK) {
+			if (touch)
+				ssc_way_touch(&s->c, way, ++s->clock);
+			return way;
+		}
+	}
+	return SSC_NO_BLOCK;
+}
+
+/* The target's ssc_alloc(): free ways first in probe order, else the best victim. */
+static uint64_t sim_alloc(struct sim *s, uint64_t ob, const uint64_t *sets,
+			  unsigned int nsets, bool may_evict)
+{
+	uint64_t best = SSC_NO_BLOCK, best_score = ~0ull, score, way;
+	unsigned int i;
+
+	for (i = 0; i < nsets; i++) {
+		way = ssc_set_candidate(&s->c, sets[i], may_evict, &score);
+		if (way != SSC_NO_BLOCK && score < best_score) {
+			best = way;
+			best_score = score;
+			if (!score)
+				break;
+		}
+	}
+	if (best == SSC_NO_BLOCK)
+		return best;
+	if (ssc_way_install(&s->c, best, ob, ++s->clock))
+		s->st.evictions++;
+	return best;
+}
+
+/* One piece: [first, first + n) sub-blocks of origin block @ob. */
+static void sim_piece(struct sim *s, uint64_t ob, uint32_t first, uint32_t n,
+		      uint32_t nsect, bool write)
+{
+	uint64_t sets[SSC_MAX_ASSOC + 1];
+	unsigned int nsets = ssc_probe_sets(&s->c.g, ob, sets);
+	uint64_t way;
+
+	if (write && s->o.writes_as_reads)
+		write = false;
+	if (!write) {
+		way = sim_lookup(s, ob, sets, nsets, true);
+		if (way != SSC_NO_BLOCK &&
+		    ssc_classify_read(&s->c, way, first, n) == SSC_READ_HIT) {
+			s->st.read_hits++;
+			s->st.read_hit_sectors += nsect;
+			return;
+		}
+		s->st.read_misses++;
+		s->st.read_miss_sectors += nsect;
+		if (way == SSC_NO_BLOCK)
+			way = sim_alloc(s, ob, sets, nsets, true);
+		if (way != SSC_NO_BLOCK && ssc_fill_start(&s->c, way, first, n))
+			ssc_fill_done(&s->c, way, first, n, true);
+		return;
+	}
+	if (s->o.mode == SSC_READCACHE) {
+		way = sim_lookup(s, ob, sets, nsets, false);
+		if (way != SSC_NO_BLOCK) {
+			s->st.write_hits++;
+			s->st.invalidations++;
+			ssc_invalidate(&s->c, way, first, n);
+		} else {
+			s->st.write_misses++;
+		}
+		return;
+	}
+	way = sim_lookup(s, ob, sets, nsets, true);
+	if (way != SSC_NO_BLOCK) {
+		s->st.write_hits++;
+	} else {
+		s->st.write_misses++;
+		if (s->o.opts & SSC_OPT_SKIP_WRITE_INSERT) {
+			s->st.write_skip++;
+			return;
+		}
+		way = sim_alloc(s, ob, sets, nsets,
+				!!(s->o.opts & SSC_OPT_EVICT_ON_WRITE));
+		if (way == SSC_NO_BLOCK) {
+			s->st.write_skip++;
+			return;
+		}
+	}
+	/* the write-behind of writeback mode is taken as done at once */
+	ssc_write_done(&s->c, way, first, n, false);
+}
+
+/* Split a request at cache-block boundaries (and round to sub-blocks). */
+void sim_access(struct sim *s, uint64_t sector, uint32_t nsect, bool write)
+{
+	const struct ssc_geom *g = &s->c.g;
+	uint64_t end = sector + nsect;
+
+	if (end > g->origin_sectors)
+		end = g->origin_sectors;
+	while (sector < end) {
+		uint64_t ob = sector >> g->block_shift;
+		uint64_t bend = (ob + 1) << g->block_shift;
+		uint64_t pend = end < bend ? end : bend;
+		uint32_t off = (uint32_t)(sector - (ob << g->block_shift));
+		uint32_t first = off >> g->sub_shift;
+		uint32_t last = (uint32_t)((pend - (ob << g->block_shift) +
+					    g->sub_sectors - 1) >> g->sub_shift);
+
+		sim_piece(s, ob, first, last - first, (uint32_t)(pend - sector),
+			  write);
+		sector = pend;
+	}
+}
+
+/* ---------------------------------------------------------------- references */
+
+/* Open-addressing map uint64 -> uint64 (keys != ~0). */
+struct sim_map {
+	uint64_t *k, *v;
+	size_t mask, n;
+};
+
+static int map_init(struct sim_map *m, size_t want)
+{
+	size_t sz = 16;
+
+	while (sz < want * 2)
+		sz <<= 1;
+	m->k = malloc(sz * sizeof(*m->k));
+	m->v = malloc(sz * sizeof(*m->v));
+	if (!m->k || !m->v)
+		return -ENOMEM;
+	memset(m->k, 0xff, sz * sizeof(*m->k));
+	m->mask = sz - 1;
+	m->n = 0;
+	return 0;
+}
+
+static void map_free(struct sim_map *m)
+{
+	free(m->k);
+	free(m->v);
+}
+
+static size_t map_slot(const struct sim_map *m, uint64_t key)
+{
+	size_t i = ssc_hash64(key) & m->mask;
+
+	while (m->k[i] != ~0ull && m->k[i] != key)
+		i = (i + 1) & m->mask;
+	return i;
+}
+
+static uint64_t *map_get(struct sim_map *m, uint64_t key)
+{
+	size_t i = map_slot(m, key);
+
+	return m->k[i] == key ? &m->v[i] : NULL;
+}
+
+static void map_put(struct sim_map *m, uint64_t key, uint64_t val)
+{
+	size_t i = map_slot(m, key);
+
+	if (m->k[i] != key)
+		m->n++;
+	m->k[i] = key;
+	m->v[i] = val;
+}
+
+/* Backward-shift deletion keeps linear probing correct. */
+static void map_del(struct sim_map *m, uint64_t key)
+{
+	size_t i = map_slot(m, key), j, h;
+
+	if (m->k[i] != key)
+		return;
+	m->n--;
+	j = i;
+	for (;;) {
+		j = (j + 1) & m->mask;
+		if (m->k[j] == ~0ull)
+			break;
+		h = ssc_hash64(m->k[j]) & m->mask;
+		if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {
+			m->k[i] = m->k[j];
+			m->v[i] = m->v[j];
+			i = j;
+		}
+	}
+	m->k[i] = ~0ull;
+}
+
+/* The block accesses the references see: one per piece that reads. */
+struct sim_refs {
+	uint64_t *blk;
+	size_t n;
+};
+
+int sim_refs_build(struct sim_refs *r, const struct sim_trace *t,
+		   uint32_t block_sectors, bool writes_as_reads)
+{
+	size_t i, cap = t->n + 16;
+	uint64_t b, e;
+
+	r->n = 0;
+	r->blk = malloc(cap * sizeof(*r->blk));
+	if (!r->blk)
+		return -ENOMEM;
+	for (i = 0; i < t->n; i++) {
+		if (t->r[i].write && !writes_as_reads)
+			continue;
+		e = (t->r[i].sector + t->r[i].nsect - 1) / block_sectors;
+		for (b = t->r[i].sector / block_sectors; b <= e; b++) {
+			if (r->n == cap) {
+				uint64_t *p = realloc(r->blk, cap * 2 * sizeof(*p));
+
+				if (!p)
+					return -ENOMEM;
+				r->blk = p;
+				cap *= 2;
+			}
+			r->blk[r->n++] = b;
+		}
+	}
+	return 0;
+}
+
+/* Fully associative LRU of @cap blocks: returns the misses. */
+uint64_t sim_ref_lru(const struct sim_refs *r, uint64_t cap)
+{
+	struct sim_map m;
+	uint64_t *prev, *next, *key, misses = 0, head = ~0ull, tail = ~0ull, used = 0;
+	size_t i;
+
+	if (!cap)
+		return r->n;
+	prev = malloc(cap * sizeof(*prev));
+	next = malloc(cap * sizeof(*next));
+	key = malloc(cap * sizeof(*key));
+	if (!prev || !next || !key || map_init(&m, cap + 1)) {
+		fprintf(stderr, "ssc-sim: out of memory\n");
+		exit(1);
+	}
+	for (i = 0; i < r->n; i++) {
+		uint64_t *slot = map_get(&m, r->blk[i]), x;
+
+		if (slot) {
+			x = *slot;
+			if (x == head)
+				continue;
+			/* unlink, then push at the head */
+			next[prev[x]] = next[x];
+			if (next[x] != ~0ull)
+				prev[next[x]] = prev[x];
+			else
+				tail = prev[x];
+		} else {
+			misses++;
+			if (used < cap) {
+				x = used++;
+			} else {
+				x = tail;
+				tail = prev[x];
+				if (tail != ~0ull)
+					next[tail] = ~0ull;
+				else
+					head = ~0ull;
+				map_del(&m, key[x]);
+			}
+			key[x] = r->blk[i];
+			map_put(&m, key[x], x);
+		}
+		prev[x] = ~0ull;
+		next[x] = head;
+		if (head != ~0ull)
+			prev[head] = x;
+		head = x;
+		if (tail == ~0ull)
+			tail = x;
+	}
+	map_free(&m);
+	free(prev);
+	free(next);
+	free(key);
+	return misses;
+}
+
+/* Belady's OPT (evict the block used furthest in the future): the misses. */
+uint64_t sim_ref_opt(const struct sim_refs *r, uint64_t cap)
+{
+	struct sim_map last, cur;
+	uint64_t *nxt, misses = 0, *hk, *hv, used = 0;
+	size_t i, hn = 0, j, c;
+
+	if (!cap)
+		return r->n;
+	nxt = malloc((r->n + 1) * sizeof(*nxt));
+	/* heap of (next use, block); stale entries are skipped lazily */
+	hk = malloc((r->n + 1) * sizeof(*hk));
+	hv = malloc((r->n + 1) * sizeof(*hv));
+	if (!nxt || !hk || !hv || map_init(&last, r->n / 4 + 16) ||
+	    map_init(&cur, cap + 1)) {
+		fprintf(stderr, "ssc-sim: out of memory\n");
+		exit(1);
+	}
+	for (i = r->n; i-- > 0;) {
+		uint64_t *p = map_get(&last, r->blk[i]);
+
+		nxt[i] = p ? *p : ~0ull;	/* never again: furthest */
+		map_put(&last, r->blk[i], i);
+		if (last.n * 2 > last.mask) {	/* grow */
+			struct sim_map big;
+
+			if (map_init(&big, last.n * 2)) {
+				fprintf(stderr, "ssc-sim: out of memory\n");
+				exit(1);
+			}
+			for (j = 0; j <= last.mask; j++)
+				if (last.k[j] != ~0ull)
+					map_put(&big, last.k[j], last.v[j]);
+			map_free(&last);
+			last = big;
+		}
+	}
+	map_free(&last);
+	for (i = 0; i < r->n; i++) {
+		uint64_t *p = map_get(&cur, r->blk[i]);
+
+		if (!p) {
+			misses++;
+			if (used == cap) {
+				/* pop until an entry is current */
+				for (;;) {
+					uint64_t k = hk[0], v = hv[0], *q;
+
+					hn--;
+					hk[0] = hk[hn];
+					hv[0] = hv[hn];
+					for (j = 0; (c = 2 * j + 1) < hn; j = c) {
+						if (c + 1 < hn && hk[c + 1] > hk[c])
+							c++;
+						if (hk[c] <= hk[j])
+							break;
+						uint64_t tk = hk[c], tv = hv[c];
+
+						hk[c] = hk[j];
+						hv[c] = hv[j];
+						hk[j] = tk;
+						hv[j] = tv;
+					}
+					q = map_get(&cur, v);
+					if (q && *q == k) {
+						map_del(&cur, v);
+						break;
+					}
+				}
+				used--;
+			}
+			used++;
+		}
+		map_put(&cur, r->blk[i], nxt[i]);
+		/* push */
+		j = hn++;
+		hk[j] = nxt[i];
+		hv[j] = r->blk[i];
+		while (j && hk[(j - 1) / 2] < hk[j]) {
+			uint64_t tk = hk[j], tv = hv[j];
+
+			c = (j - 1) / 2;
+			hk[j] = hk[c];
+			hv[j] = hv[c];
+			hk[c] = tk;
+			hv[c] = tv;
+			j = c;
+		}
+	}
+	map_free(&cur);
+	free(nxt);
+	free(hk);
+	free(hv);
+	return misses;
+}
+
+/* ---------------------------------------------------------------- main */
+
+#ifndef SSC_SIM_NO_MAIN
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	uint64_t m = 1;
+
+	switch (toupper((unsigned char)*end)) {
+	case 'K':
+		m = 1ull << 10;
+		break;
+	case 'M':
+		m = 1ull << 20;
+		break;
+	case 'G':
+		m = 1ull << 30;
+		break;
+	case 'T':
+		m = 1ull << 40;
+		break;
+	case 0:
+		break;
+	default:
+		fprintf(stderr, "ssc-sim: bad size '%s'\n", s);
+		exit(2);
+	}
+	return (uint64_t)(v * (double)m);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: ssc-sim [options] TRACE\n"
+		"  -c SIZE        cache size (K/M/G/T suffix; default 64M); a comma list or\n"
+		"                 --sweep gives one CSV line per size\n"
+		"  -b SECTORS     cache block size in 512-byte sectors (default 256)\n"
+		"  -a N           assoc: further sets probed (1-64, default 4)\n"
+		"  -p lru|lfu     replacement policy (default lfu)\n"
+		"  -m MODE        writethrough (default), writeback, readcache\n"
+		"  -l BYTES       logical block size (sub-block; default 512)\n"
+		"  -o OPT         skip_write_insert | evict_on_write (repeatable)\n"
+		"  -W             count writes as reads (every request is an access)\n"
+		"  -f FORMAT      auto msr systor vscsi cpcsv lis csv blkparse (default auto)\n"
+		"  -n N           read only the first N records\n"
+		"  -s, --sweep    sweep: cache sizes 1/64 .. 1x the footprint, doubling\n"
+		"  -t RATIO       with a sweep: recommend the smallest size reaching this hit ratio\n"
+		"  -R             skip the references (LRU, OPT)\n");
+	exit(2);
+}
+
+static void run_one(const struct sim_trace *t, struct sim_opts *o,
+		    const struct sim_refs *refs, bool do_refs, bool csv,
+		    double *hit_out)
+{
+	struct sim s;
+	const char *err;
+	uint64_t acc, lru = 0, opt = 0;
+
+	if (sim_init(&s, o, t->max_sector, &err)) {
+		fprintf(stderr, "ssc-sim: cache %" PRIu64 " bytes: %s\n", o->cache_bytes, err);
+		exit(1);
+	}
+	for (size_t i = 0; i < t->n; i++)
+		sim_access(&s, t->r[i].sector, t->r[i].nsect, t->r[i].write);
+	if (do_refs) {
+		lru = sim_ref_lru(refs, s.c.g.nr_ways);
+		opt = sim_ref_opt(refs, s.c.g.nr_ways);
+	}
+	acc = s.st.read_hits + s.st.read_misses;
+	if (hit_out)
+		*hit_out = acc ? (double)s.st.read_hits / (double)acc : 0;
+	if (csv) {
+		printf("%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.4f,%.4f",
+		       o->cache_bytes, s.c.g.nr_ways, s.st.read_hits, s.st.read_misses,
+		       acc ? (double)s.st.read_misses / (double)acc : 0,
+		       (s.st.read_hit_sectors + s.st.read_miss_sectors) ?
+		       (double)s.st.read_miss_sectors /
+		       (double)(s.st.read_hit_sectors + s.st.read_miss_sectors) : 0);
+		if (do_refs)
+			printf(",%.4f,%.4f", refs->n ? (double)lru / (double)refs->n : 0,
+			       refs->n ? (double)opt / (double)refs->n : 0);
+		printf("\n");
+	} else {
+		printf("cache: %" PRIu64 " bytes, %" PRIu64 " blocks of %u sectors, %" PRIu64
+		       " sets, assoc %u, %s, %s, lbs %u%s\n",
+		       o->cache_bytes, s.c.g.nr_ways, o->block_sectors, s.c.g.nr_sets,
+		       o->assoc, ssc_policy_name(o->policy), ssc_mode_name(o->mode), o->lbs,
+		       o->writes_as_reads ? ", writes counted as reads" : "");
+		printf("read_hits %" PRIu64 " read_misses %" PRIu64 " write_hits %" PRIu64
+		       " write_misses %" PRIu64 " write_skip %" PRIu64 " evictions %" PRIu64 "\n",
+		       s.st.read_hits, s.st.read_misses, s.st.write_hits, s.st.write_misses,
+		       s.st.write_skip, s.st.evictions);
+		printf("miss ratio %.4f  byte miss ratio %.4f  (hit ratio %.4f)\n",
+		       acc ? (double)s.st.read_misses / (double)acc : 0,
+		       (s.st.read_hit_sectors + s.st.read_miss_sectors) ?
+		       (double)s.st.read_miss_sectors /
+		       (double)(s.st.read_hit_sectors + s.st.read_miss_sectors) : 0,
+		       acc ? (double)s.st.read_hits / (double)acc : 0);
+		if (do_refs)
+			printf("reference, %" PRIu64 " blocks fully associative, %zu block accesses: "
+			       "LRU miss ratio %.4f, OPT miss ratio %.4f\n",
+			       s.c.g.nr_ways, refs->n,
+			       refs->n ? (double)lru / (double)refs->n : 0,
+			       refs->n ? (double)opt / (double)refs->n : 0);
+	}
+	sim_exit(&s);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "sweep", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sim_opts o = {
+		.cache_bytes = 64ull << 20, .block_sectors = SSC_DEFAULT_BLOCK,
+		.assoc = SSC_DEFAULT_ASSOC, .lbs = 512, .mode = SSC_WRITETHROUGH,
+		.policy = SSC_LFU,
+	};
+	enum sim_fmt fmt = FMT_AUTO;
+	const char *sizes = NULL;
+	bool sweep = false, do_refs = true;
+	double target = 0;
+	uint64_t maxrec = 0;
+	struct sim_trace t = { 0 };
+	struct sim_refs refs = { 0 };
+	int c, i;
+
+	while ((c = getopt_long(argc, argv, "c:b:a:p:m:l:o:Wf:n:st:Rh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			sizes = optarg;
+			break;
+		case 'b':
+			o.block_sectors = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'a':
+			o.assoc = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'p':
+			if (!strcmp(optarg, "lru"))
+				o.policy = SSC_LRU;
+			else if (!strcmp(optarg, "lfu"))
+				o.policy = SSC_LFU;
+			else
+				usage();
+			break;
+		case 'm':
+			if (!strcmp(optarg, "writethrough"))
+				o.mode = SSC_WRITETHROUGH;
+			else if (!strcmp(optarg, "writeback"))
+				o.mode = SSC_WRITEBACK;
+			else if (!strcmp(optarg, "readcache"))
+				o.mode = SSC_READCACHE;
+			else
+				usage();
+			break;
+		case 'l':
+			o.lbs = (uint32_t)strtoul(optarg, NULL, 0);
+			break;
+		case 'o':
+			if (!strcmp(optarg, "skip_write_insert"))
+				o.opts |= SSC_OPT_SKIP_WRITE_INSERT;
+			else if (!strcmp(optarg, "evict_on_write"))
+				o.opts |= SSC_OPT_EVICT_ON_WRITE;
+			else
+				usage();
+			break;
+		case 'W':
+			o.writes_as_reads = true;
+			break;
+		case 'f':
+			for (i = 0; i < (int)ARRAY_SIZE(fmt_names); i++)
+				if (!strcmp(optarg, fmt_names[i]))
+					break;
+			if (i == (int)ARRAY_SIZE(fmt_names))
+				usage();
+			fmt = (enum sim_fmt)i;
+			break;
+		case 'n':
+			maxrec = strtoull(optarg, NULL, 0);
+			break;
+		case 's':
+			sweep = true;
+			break;
+		case 't':
+			target = strtod(optarg, NULL);
+			break;
+		case 'R':
+			do_refs = false;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc - 1)
+		usage();
+	if (sim_load(&t, argv[optind], fmt, maxrec))
+		return 1;
+	{
+		uint64_t r = 0, w = 0, fp;
+		struct sim_map m;
+
+		for (size_t k = 0; k < t.n; k++)
+			t.r[k].write ? w++ : r++;
+		if (do_refs && sim_refs_build(&refs, &t, o.block_sectors, o.writes_as_reads)) {
+			fprintf(stderr, "ssc-sim: out of memory\n");
+			return 1;
+		}
+		/* footprint in cache blocks (all accesses) */
+		fp = 0;
+		for (size_t k = 0; k < t.n; k++)
+			fp += (t.r[k].sector + t.r[k].nsect - 1) / o.block_sectors -
+			      t.r[k].sector / o.block_sectors + 1;
+		if (map_init(&m, fp + 16))
+			return 1;
+		for (size_t k = 0; k < t.n; k++) {
+			uint64_t b, e = (t.r[k].sector + t.r[k].nsect - 1) / o.block_sectors;
+
+			for (b = t.r[k].sector / o.block_sectors; b <= e; b++)
+				map_put(&m, b, 0);
+		}
+		fp = m.n;
+		map_free(&m);
+		if (!sweep)
+			printf("trace: %s, %zu requests (%" PRIu64 " reads, %" PRIu64
+			       " writes), %" PRIu64 " distinct blocks of %u sectors (%.1f MiB)\n",
+			       argv[optind], t.n, r, w, fp, o.block_sectors,
+			       (double)fp * o.block_sectors / 2048.0);
+		if (sweep) {
+			uint64_t full = fp * o.block_sectors * 512ull, sz;
+			uint64_t min = (uint64_t)SSC_WAYS * o.block_sectors * 512ull;
+			uint64_t best = 0;
+			double h;
+
+			printf("cache_bytes,blocks,read_hits,read_misses,miss_ratio,byte_miss_ratio%s\n",
+			       do_refs ? ",lru_miss_ratio,opt_miss_ratio" : "");
+			for (sz = full / 64 > min ? full / 64 : min; sz <= full * 2; sz *= 2) {
+				o.cache_bytes = sz;
+				run_one(&t, &o, &refs, do_refs, true, &h);
+				if (target > 0 && !best && h >= target)
+					best = sz;
+			}
+			if (target > 0) {
+				if (best)
+					fprintf(stderr, "ssc-sim: hit ratio %.3f needs a cache of about %.1f MiB\n",
+						target, (double)best / 1048576.0);
+				else
+					fprintf(stderr, "ssc-sim: hit ratio %.3f not reached up to 2x the footprint\n",
+						target);
+			}
+		} else if (sizes && strchr(sizes, ',')) {
+			char *dup = strdup(sizes), *tok, *save = NULL;
+
+			printf("cache_bytes,blocks,read_hits,read_misses,miss_ratio,byte_miss_ratio%s\n",
+			       do_refs ? ",lru_miss_ratio,opt_miss_ratio" : "");
+			for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				o.cache_bytes = parse_size(tok);
+				run_one(&t, &o, &refs, do_refs, true, NULL);
+			}
+			free(dup);
+		} else {
+			if (sizes)
+				o.cache_bytes = parse_size(sizes);
+			run_one(&t, &o, &refs, do_refs, false, NULL);
+		}
+	}
+	free(refs.blk);
+	trace_free(&t);
+	return 0;
+}
+
+#endif /* SSC_SIM_NO_MAIN */
