@@ -1172,6 +1172,7 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 			u64 sets[SSC_MAX_ASSOC + 1];
 			unsigned int nsets;
 			unsigned long flags;
+			bool dirty = false;
 			u64 way;
 
 			ssc_stat(sc, ST_CACHE_ERRORS);
@@ -1181,10 +1182,19 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 			way = ssc_lookup(sc, io->oblock, sets, nsets, false);
 			if (way != SSC_NO_BLOCK) {
 				spin_lock_irqsave(ssc_way_lock(sc, way), flags);
+				dirty = ssc_range_any(&sc->c, way, SSC_DIRTY,
+						      io->first, io->n);
 				if (!ssc_way_any(&sc->c, way, SSC_DIRTY))
 					ssc_invalidate(&sc->c, way, io->first, io->n);
 				spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
 				ssc_put_way(sc, way);
+			}
+			if (dirty) {
+				/* only the cache has this data: the origin's is stale */
+				ssc_unlock(sc, io);
+				ssc_stat(sc, ST_CANCELLED_BIOS);
+				io->kind = IO_NONE;
+				return DM_ENDIO_DONE;
 			}
 			io->kind = IO_READ_RETRY;
 			bio->bi_iter = io->iter;
