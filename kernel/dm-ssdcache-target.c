@@ -42,6 +42,7 @@
 #define SSC_MIN_STRIPES		1024
 #define SSC_MAX_STRIPES		65536
 #define SSC_WB_POOL		64
+#define SSC_FAIL_ERRORS		32	/* cache errors that fail the cache */
 
 /* Per-cpu statistics, in the order STATUSTYPE_INFO prints them. */
 enum ssc_stat {
@@ -119,6 +120,9 @@ struct ssc_ctx {
 	spinlock_t flush_lock;
 	atomic_t nr_wb;			/* write-behinds in flight */
 	struct bio_list flush_wait;	/* origin flushes waiting for them */
+
+	atomic_t cache_errs;		/* since the table load or cache_ok */
+	bool cache_failed;		/* clean I/O passes through to the origin */
 };
 
 enum ssc_io_kind {
@@ -246,9 +250,21 @@ static void ssc_unclaim_cache(dev_t dev)
 	mutex_unlock(&ssc_claims_lock);
 }
 
+/* Too many cache errors: the cache device is considered gone (logged once). */
+static void ssc_cache_error(struct ssc_ctx *sc)
+{
+	if (atomic_inc_return(&sc->cache_errs) != SSC_FAIL_ERRORS)
+		return;
+	WRITE_ONCE(sc->cache_failed, true);
+	DMERR("%s: %d cache device errors: cache failed, clean I/O goes to the origin until message cache_ok",
+	      dm_table_device_name(sc->ti->table), SSC_FAIL_ERRORS);
+}
+
 static void ssc_stat(struct ssc_ctx *sc, enum ssc_stat s)
 {
 	this_cpu_inc(sc->stats->v[s]);
+	if (s == ST_CACHE_ERRORS)
+		ssc_cache_error(sc);
 }
 
 static struct ssc_io *bio_io(struct bio *bio)
@@ -1122,6 +1138,12 @@ static int ssc_map(struct dm_target *ti, struct bio *bio)
 	io->bio = bio;
 	io->way = SSC_NO_BLOCK;
 
+	if (READ_ONCE(sc->cache_failed) && !READ_ONCE(sc->c.nr_dirty)) {
+		/* failed cache, no data only it holds: pass-through */
+		ssc_stat(sc, ST_BYPASSED);
+		remap_origin(sc, bio);
+		return DM_MAPIO_REMAPPED;
+	}
 	if (bio->bi_opf & REQ_PREFLUSH)
 		return ssc_map_flush(sc, io, bio);
 
@@ -1223,6 +1245,14 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 		}
 		ssc_io_put_way(sc, io);
 		ssc_unlock(sc, io);
+		break;
+	case IO_FLUSH:
+		if (*error && dm_bio_get_target_bio_nr(bio) == 1) {
+			/* the cache's flush matters only for dirty data */
+			ssc_stat(sc, ST_CACHE_ERRORS);
+			if (!READ_ONCE(sc->c.nr_dirty))
+				*error = BLK_STS_OK;
+		}
 		break;
 	case IO_READ_RETRY:
 	case IO_ORIGIN:
@@ -1505,6 +1535,8 @@ static void ssc_status(struct dm_target *ti, status_type_t type,
 		       ssc_bytes_per_block(&sc->c.g));
 		for (i = 0; i < SSC_NR_STATS; i++)
 			DMEMIT(" %s %llu", ssc_stat_names[i], v[i]);
+		DMEMIT(" cache_state %s",
+		       READ_ONCE(sc->cache_failed) ? "failed" : "ok");
 		break;
 	case STATUSTYPE_TABLE:
 		ssc_format_table(&sc->cfg, buf, sizeof(buf));
@@ -1515,6 +1547,35 @@ static void ssc_status(struct dm_target *ti, status_type_t type,
 			result[0] = '\0';
 		break;
 	}
+}
+
+/*
+ * Message cache_ok (device suspended, so no I/O is in flight): the cache
+ * device works again. Clean blocks are dropped, as writes that passed
+ * through while the cache was failed did not update them.
+ */
+static int ssc_cache_ok(struct ssc_ctx *sc)
+{
+	unsigned long flags;
+	u64 set, w;
+
+	if (!dm_suspended(sc->ti)) {
+		DMERR("%s: cache_ok needs a suspended device", ssc_name(sc));
+		return -EBUSY;
+	}
+	for (set = 0; set < sc->c.g.nr_sets; set++) {
+		spin_lock_irqsave(&sc->set_locks[set], flags);
+		for (w = set * SSC_WAYS; w < (set + 1) * SSC_WAYS; w++)
+			if (sc->c.ways[w].oblock != SSC_NO_BLOCK &&
+			    ssc_way_reusable(&sc->c, w))
+				ssc_way_evict(&sc->c, w);
+		spin_unlock_irqrestore(&sc->set_locks[set], flags);
+		cond_resched();
+	}
+	atomic_set(&sc->cache_errs, 0);
+	WRITE_ONCE(sc->cache_failed, false);
+	DMINFO("%s: cache device in use again", ssc_name(sc));
+	return 0;
 }
 
 static int ssc_message(struct dm_target *ti, unsigned int argc, char **argv,
@@ -1529,6 +1590,8 @@ static int ssc_message(struct dm_target *ti, unsigned int argc, char **argv,
 			       sizeof(struct ssc_stats));
 		return 0;
 	}
+	if (argc == 1 && !strcasecmp(argv[0], "cache_ok"))
+		return ssc_cache_ok(sc);
 	DMWARN("%s: unsupported message \"%s\" (%u arguments)", ssc_name(sc),
 	       argc ? argv[0] : "", argc);
 	return -EINVAL;
