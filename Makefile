@@ -132,6 +132,10 @@ fuzz-long: fuzz-build
 
 -include $(FUZZ_CORE:.o=.d) $(FUZZ_BINS:=.d)
 
+# Short fuzz run + the rel-* VM scenarios on KVER, and the report table.
+reliability: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) $(REPO)/scripts/reliability.sh -k $(KVER)
+
 # ---------------------------------------------------------------- kernel module
 # make module KDIR=<kernel build dir>: the sources are mirrored into
 # build/module/<kernel release>/ and built there with the standard Kbuild call,
