@@ -20,6 +20,8 @@
 #   make checkpatch | sparse  kernel coding style / static checks
 #   make install [PREFIX=/usr/local DESTDIR=]  tool, man pages, docs, systemd unit
 #   make dkms-install         module sources to /usr/src, dkms add + install
+#   make fuzz | fuzz-long     libFuzzer runs of the table parser and geometry
+#   make reliability          fuzz + rel-* VM scenarios, one report table
 #   make clean                remove build/ (keeps the kernel cache)
 
 REPO    := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
@@ -59,7 +61,8 @@ UNIT_CORE    := $(patsubst core/%.c,$(BUILD)/unit/core/%.o,$(CORE_SRCS))
 UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
-	demo selftest checkpatch sparse deps clean help install dkms-install bench
+	demo selftest checkpatch sparse deps clean help install dkms-install bench \
+	fuzz-build fuzz fuzz-long reliability
 
 all: tools unit-build modules
 
@@ -67,7 +70,7 @@ all: tools unit-build modules
 .SECONDARY:
 
 help:
-	@sed -n '3,23p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,25p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- userspace
 tools: $(TOOLS)
@@ -103,6 +106,45 @@ unit: unit-build
 
 -include $(CORE_OBJS:.o=.d) $(UNIT_CORE:.o=.d) $(UNIT_BINS:=.d) \
 	$(patsubst tools/%.c,$(BUILD)/tools/%.d,$(TOOL_SRCS) $(TOOLLIB_SRCS))
+
+# ---------------------------------------------------------------- fuzzers
+# Every tests/fuzz/fuzz_NAME.c is a libFuzzer harness linked with all of
+# core/*.c (clang, ASan + UBSan); its seed corpus is tests/fuzz/corpus/NAME/.
+# The metadata decoder's harness (fuzz_metadata.c) drops in the same way.
+FUZZ_CC     ?= clang
+FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -g $(WARN) $(FUZZ_SAN) -Iinclude -MMD -MP
+FUZZ_SRCS   := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CORE   := $(patsubst core/%.c,$(BUILD)/fuzz/core/%.o,$(CORE_SRCS))
+FUZZ_BINS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+# seconds per fuzzer: short run (make check, make fuzz) and make fuzz-long
+FUZZ_SECONDS      ?= 12
+FUZZ_LONG_SECONDS ?= 600
+
+$(BUILD)/fuzz/core/%.o: core/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@$(REPO)/scripts/fuzz.sh -t $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz-long: fuzz-build
+	@$(REPO)/scripts/fuzz.sh -t $(FUZZ_LONG_SECONDS) --keep $(FUZZ_BINS)
+
+-include $(FUZZ_CORE:.o=.d) $(FUZZ_BINS:=.d)
+
+# Short fuzz run + the rel-* VM scenarios on KVER, and the report table.
+reliability: fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) $(REPO)/scripts/reliability.sh -k $(KVER)
 
 # ---------------------------------------------------------------- kernel module
 # make module KDIR=<kernel build dir>: the sources are mirrored into

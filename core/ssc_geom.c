@@ -78,7 +78,7 @@ int ssc_geom_init(struct ssc_geom *g, const struct ssc_config *cfg,
 	g->nr_sets = cache_blocks / SSC_WAYS;
 	g->nr_ways = g->nr_sets * SSC_WAYS;
 	g->origin_sectors = origin_sectors;
-	g->origin_blocks = (origin_sectors + cfg->block_sectors - 1) >> g->block_shift;
+	g->origin_blocks = ((origin_sectors - 1) >> g->block_shift) + 1;
 	return 0;
 }
 

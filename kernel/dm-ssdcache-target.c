@@ -45,6 +45,7 @@
 #define SSC_MIN_STRIPES		1024
 #define SSC_MAX_STRIPES		65536
 #define SSC_WB_POOL		64
+#define SSC_FAIL_ERRORS		32	/* cache errors that fail the cache */
 
 static const char *const ssc_stat_names[SSC_NR_STATS] = {
 	"read_hits", "read_misses", "write_hits", "write_misses",
@@ -183,9 +184,21 @@ static void ssc_unclaim_cache(dev_t dev)
 	mutex_unlock(&ssc_claims_lock);
 }
 
+/* Too many cache errors: the cache device is considered gone (logged once). */
+static void ssc_cache_error(struct ssc_ctx *sc)
+{
+	if (atomic_inc_return(&sc->cache_errs) != SSC_FAIL_ERRORS)
+		return;
+	WRITE_ONCE(sc->cache_failed, true);
+	DMERR("%s: %d cache device errors: cache failed, clean I/O goes to the origin until message cache_ok",
+	      dm_table_device_name(sc->ti->table), SSC_FAIL_ERRORS);
+}
+
 static void ssc_stat(struct ssc_ctx *sc, enum ssc_stat s)
 {
 	this_cpu_inc(sc->stats->v[s]);
+	if (s == ST_CACHE_ERRORS)
+		ssc_cache_error(sc);
 }
 
 static struct ssc_io *bio_io(struct bio *bio)
@@ -1383,6 +1396,12 @@ static int ssc_map(struct dm_target *ti, struct bio *bio)
 	io->bio = bio;
 	io->way = SSC_NO_BLOCK;
 
+	if (READ_ONCE(sc->cache_failed) && !READ_ONCE(sc->c.nr_dirty)) {
+		/* failed cache, no data only it holds: pass-through */
+		ssc_stat(sc, ST_BYPASSED);
+		remap_origin(sc, bio);
+		return DM_MAPIO_REMAPPED;
+	}
 	if (bio->bi_opf & REQ_PREFLUSH)
 		return ssc_map_flush(sc, io, bio);
 
@@ -1433,6 +1452,7 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 			u64 sets[SSC_MAX_ASSOC + 1];
 			unsigned int nsets;
 			unsigned long flags;
+			bool dirty = false;
 			u64 way;
 
 			ssc_stat(sc, ST_CACHE_ERRORS);
@@ -1442,12 +1462,21 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 			way = ssc_lookup(sc, io->oblock, sets, nsets, false);
 			if (way != SSC_NO_BLOCK) {
 				spin_lock_irqsave(ssc_way_lock(sc, way), flags);
+				dirty = ssc_range_any(&sc->c, way, SSC_DIRTY,
+						      io->first, io->n);
 				if (!ssc_way_any(&sc->c, way, SSC_DIRTY)) {
 					ssc_invalidate(&sc->c, way, io->first, io->n);
 					ssc_md_changed(sc, way);
 				}
 				spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
 				ssc_put_way(sc, way);
+			}
+			if (dirty) {
+				/* only the cache has this data: the origin's is stale */
+				ssc_unlock(sc, io);
+				ssc_stat(sc, ST_CANCELLED_BIOS);
+				io->kind = IO_NONE;
+				return DM_ENDIO_DONE;
 			}
 			io->kind = IO_READ_RETRY;
 			bio->bi_iter = io->iter;
@@ -1476,6 +1505,14 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 		}
 		ssc_io_put_way(sc, io);
 		ssc_unlock(sc, io);
+		break;
+	case IO_FLUSH:
+		if (*error && dm_bio_get_target_bio_nr(bio) == 1) {
+			/* the cache's flush matters only for dirty data */
+			ssc_stat(sc, ST_CACHE_ERRORS);
+			if (!READ_ONCE(sc->c.nr_dirty))
+				*error = BLK_STS_OK;
+		}
 		break;
 	case IO_READ_RETRY:
 	case IO_ORIGIN:
@@ -1766,7 +1803,11 @@ static void ssc_postsuspend(struct dm_target *ti)
 	wake_up_all(&sc->clean_wait);
 	cancel_delayed_work_sync(&sc->tick_work);
 	ssc_wait_idle(sc);
-	if (sc->resumed && ssc_md_commit(sc, true))
+	/*
+	 * A failed cache may hold clean copies that writes passed by: then
+	 * the shutdown is not clean, and the next load keeps dirty data only.
+	 */
+	if (sc->resumed && ssc_md_commit(sc, !READ_ONCE(sc->cache_failed)))
 		DMERR("%s: could not save the cache metadata; the next start will be cold",
 		      ssc_name(sc));
 	sc->resumed = false;
@@ -1836,6 +1877,8 @@ static void ssc_status(struct dm_target *ti, status_type_t type,
 		       (sc->cfg.opts & SSC_OPT_EAGER_WRITEBACK) ? "eager" : "lazy",
 		       sc->high_wm, sc->low_wm, READ_ONCE(sc->cleaning) ? 1 : 0,
 		       sc->md.sb.seq, sc->md.commits, sc->md.errors);
+		DMEMIT(" cache_state %s",
+		       READ_ONCE(sc->cache_failed) ? "failed" : "ok");
 		break;
 	case STATUSTYPE_TABLE:
 		ssc_format_table(&sc->cfg, buf, sizeof(buf));
@@ -1900,6 +1943,38 @@ static int ssc_set_wm(struct ssc_ctx *sc, char *arg, bool high)
  *                          blocks (write-back mode)
  *   low_watermark <pct>    ... and stops at this share
  */
+
+/*
+ * Message cache_ok (device suspended, so no I/O is in flight): the cache
+ * device works again. Clean blocks are dropped, as writes that passed
+ * through while the cache was failed did not update them.
+ */
+static int ssc_cache_ok(struct ssc_ctx *sc)
+{
+	unsigned long flags;
+	u64 set, w;
+
+	if (!dm_suspended(sc->ti)) {
+		DMERR("%s: cache_ok needs a suspended device", ssc_name(sc));
+		return -EBUSY;
+	}
+	for (set = 0; set < sc->c.g.nr_sets; set++) {
+		spin_lock_irqsave(&sc->set_locks[set], flags);
+		for (w = set * SSC_WAYS; w < (set + 1) * SSC_WAYS; w++)
+			if (sc->c.ways[w].oblock != SSC_NO_BLOCK &&
+			    ssc_way_reusable(&sc->c, w)) {
+				ssc_way_evict(&sc->c, w);
+				ssc_md_changed(sc, w);
+			}
+		spin_unlock_irqrestore(&sc->set_locks[set], flags);
+		cond_resched();
+	}
+	atomic_set(&sc->cache_errs, 0);
+	WRITE_ONCE(sc->cache_failed, false);
+	DMINFO("%s: cache device in use again", ssc_name(sc));
+	return 0;
+}
+
 static int ssc_message(struct dm_target *ti, unsigned int argc, char **argv,
 		       char *result, unsigned int maxlen)
 {
@@ -1927,6 +2002,8 @@ static int ssc_message(struct dm_target *ti, unsigned int argc, char **argv,
 		return ssc_set_wm(sc, argv[1], true);
 	if (argc == 2 && !strcasecmp(argv[0], "low_watermark"))
 		return ssc_set_wm(sc, argv[1], false);
+	if (argc == 1 && !strcasecmp(argv[0], "cache_ok"))
+		return ssc_cache_ok(sc);
 	DMWARN("%s: unsupported message \"%s\" (%u arguments)", ssc_name(sc),
 	       argc ? argv[0] : "", argc);
 	return -EINVAL;

@@ -107,6 +107,9 @@ struct ssc_ctx {
 	atomic_t nr_wb;			/* write-behinds in flight */
 	struct bio_list flush_wait;	/* origin flushes waiting for them */
 
+	atomic_t cache_errs;		/* since the table load or cache_ok */
+	bool cache_failed;		/* clean I/O passes through to the origin */
+
 	/* persistent metadata (dm-ssdcache-metadata.c) */
 	struct ssc_md md;
 	bool reload;			/* built while another table is live */

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh [--scenarios "A B"] [--kernels "6.1 6.12"] [--jobs N]
-# What "make check" runs: build everything, run the unit tests, run the VM
-# scenarios on every kernel, and end with exactly one line
+# What "make check" runs: build everything, run the unit tests and a short
+# fuzz run, run the VM scenarios on every kernel, and end with exactly one
+# line
 #   N passed, N failed
-# counting unit test cases and each scenario x kernel (a build step that
-# fails counts as one failure). Exit status 0 only if nothing failed.
+# counting unit test cases, fuzz harnesses and each scenario x kernel (a
+# build step that fails counts as one failure). Exit status 0 only if nothing failed.
 #
 # VM_JOBS (default 1) kernels are tested in parallel.
 set -uo pipefail
@@ -50,6 +51,14 @@ if [ "$ub" = 0 ]; then
 	note "unit tests"
 	RESULTS=$RES/unit.counts make -C "$REPO" --no-print-directory -s unit || true
 fi
+# Short libFuzzer runs (FUZZ_SECONDS each, default 12); each harness counts
+# as one case.
+step "build the fuzzers" make -C "$REPO" --no-print-directory fuzz-build
+fb=$?
+if [ "$fb" = 0 ]; then
+	note "fuzzers (short run)"
+	RESULTS=$RES/fuzz.counts make -C "$REPO" --no-print-directory -s fuzz || true
+fi
 step "build the module for $KVERS" make -C "$REPO" --no-print-directory KVERS="$KVERS" modules
 mb=$?
 
@@ -85,6 +94,15 @@ if [ -f "$RES/unit.counts" ]; then
 elif [ "$ub" = 0 ]; then
 	fail=$((fail + 1))
 	failures+=("unit tests did not report")
+fi
+if [ -f "$RES/fuzz.counts" ]; then
+	read -r p f _ <"$RES/fuzz.counts"
+	pass=$((pass + p))
+	fail=$((fail + f))
+	[ "$f" = 0 ] || failures+=("fuzzers: $f failed")
+elif [ "$fb" = 0 ]; then
+	fail=$((fail + 1))
+	failures+=("fuzzers did not report")
 fi
 for r in "$RES"/vm/*/*.result; do
 	[ -f "$r" ] || continue

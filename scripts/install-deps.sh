@@ -18,6 +18,7 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 PKGS=(
 	make gcc libc6-dev          # userspace tools, unit tests
 	libcmocka-dev               # unit tests
+	clang libclang-rt-dev       # libFuzzer harnesses (tests/fuzz)
 	libdevmapper-dev            # userspace tools
 	kmod xz-utils zstd          # depmod/modprobe, compressed modules
 	qemu-system-x86             # the test VM (TCG, no KVM needed)
