@@ -64,19 +64,20 @@ step "build the module for $KVERS" make -C "$REPO" --no-print-directory KVERS="$
 mb=$?
 
 if [ "$mb" = 0 ]; then
+	# vm-run.sh runs in the background even with one job, so that a signal
+	# to this script stops the VMs too (vm-run.sh kills its qemu on TERM).
+	VMPIDS=()
+	trap 'kill -TERM "${VMPIDS[@]}" 2>/dev/null; wait; exit 143' TERM INT HUP
 	for k in $KVERS; do
 		note "VM scenarios on $k${SCEN:+: $SCEN}"
-		if [ "$JOBS" -le 1 ]; then
-			# shellcheck disable=SC2086
-			"$REPO/scripts/vm-run.sh" -k "$k" -o "$RES/vm" $SCEN 2>&1 | tee "$RES/vm-$k.log"
-		else
-			# Lines carry a [kernel] prefix, so live output may interleave.
-			# shellcheck disable=SC2086
-			"$REPO/scripts/vm-run.sh" -k "$k" -o "$RES/vm" $SCEN 2>&1 | tee "$RES/vm-$k.log" &
-			while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-		fi
+		# Lines carry a [kernel] prefix, so parallel output may interleave.
+		# shellcheck disable=SC2086
+		"$REPO/scripts/vm-run.sh" -k "$k" -o "$RES/vm" $SCEN > >(tee "$RES/vm-$k.log") 2>&1 &
+		VMPIDS+=($!)
+		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
 	done
 	wait
+	trap - TERM INT HUP
 	for k in $KVERS; do
 		# A run that produced no result at all (e.g. the initramfs failed).
 		if ! ls "$RES/vm/$k"/*.result >/dev/null 2>&1; then

@@ -150,6 +150,17 @@ record() {                # record NAME STATUS SECONDS REASON
 #   B_STARTED    scenarios that started; B_CUT=1 if we cut the power
 #   B_LOG        the run directory
 declare -A B_DONE
+B_LOG=
+# On TERM/INT/HUP, take the running VM down with us.
+on_signal() {
+	if [ -n "$B_LOG" ] && [ -f "$B_LOG/qemu.pid" ]; then
+		kill -9 "$(cat "$B_LOG/qemu.pid")" 2>/dev/null
+	fi
+	echo "$TAG interrupted" >&2
+	exit 143
+}
+trap on_signal TERM INT HUP
+
 # kill_vm SUBSHELL-PID PIDFILE: kill -9 the qemu process (a power cut).
 kill_vm() {
 	local i pid
