@@ -10,7 +10,7 @@
 # refused, the device keeps working with the same data. The harness fails
 # the scenario on any kernel warning.
 # Prints "REL bad_inputs=N refused=N accepted=N" for make reliability.
-# timeout: 240
+# timeout: 300
 . /vm/lib.sh
 
 NLINES=${REL_LINES:-1200}
