@@ -368,10 +368,12 @@ static void ssc_block_committed(struct ssc_ctx *sc, u64 b)
 
 /*
  * Commit every changed metadata block; with @clean, mark the shutdown
- * clean (the caller guarantees no I/O runs). Returns 0 or an error, after
- * which the changes stay pending.
+ * clean (the caller guarantees no I/O runs). With nothing changed, only a
+ * @flush (for a REQ_PREFLUSH) still flushes both devices, and a periodic
+ * call costs no I/O. Returns 0 or an error, after which the changes stay
+ * pending.
  */
-int ssc_md_commit(struct ssc_ctx *sc, bool clean)
+int ssc_md_commit(struct ssc_ctx *sc, bool clean, bool flush)
 {
 	struct ssc_md *md = &sc->md;
 	u64 seq, b = 0, ids[SSC_MD_BATCH];
@@ -381,6 +383,15 @@ int ssc_md_commit(struct ssc_ctx *sc, bool clean)
 	if (!md->loaded)
 		return 0;
 	mutex_lock(&md->lock);
+	if (!clean && bitmap_empty(md->changed, md->md_blocks)) {
+		if (flush) {
+			r = blkdev_issue_flush(sc->cdev->bdev);
+			if (!r)
+				r = blkdev_issue_flush(sc->origin->bdev);
+		}
+		mutex_unlock(&md->lock);
+		return r;
+	}
 	seq = md->sb.seq + 1;
 	bitmap_zero(md->committing, md->md_blocks);
 	for (;;) {

@@ -806,7 +806,7 @@ static void ssc_clean_work(struct work_struct *ws)
 			break;
 		}
 		/* persist the clean state (the commit flushes the origin first) */
-		ssc_md_commit(sc, false);
+		ssc_md_commit(sc, false, false);
 		wake_up_all(&sc->clean_wait);
 	}
 	kfree(items);
@@ -828,7 +828,7 @@ static void ssc_commit_work(struct work_struct *ws)
 	spin_unlock_irqrestore(&sc->flush_lock, flags);
 	if (bio_list_empty(&bios))
 		return;
-	r = ssc_md_commit(sc, false);
+	r = ssc_md_commit(sc, false, true);
 	while ((bio = bio_list_pop(&bios))) {
 		bio_io(bio)->kind = IO_NONE;
 		if (r)
@@ -846,7 +846,7 @@ static void ssc_tick_work(struct work_struct *ws)
 	if (READ_ONCE(sc->stop_bg))
 		return;
 	if (sc->cfg.mode == SSC_WRITEBACK || READ_ONCE(sc->c.nr_dirty))
-		ssc_md_commit(sc, false);
+		ssc_md_commit(sc, false, false);
 	if (READ_ONCE(sc->c.nr_dirty))
 		queue_work(sc->wq, &sc->clean_work);
 	queue_delayed_work(sc->wq, &sc->tick_work, HZ);
@@ -985,8 +985,11 @@ static int ssc_read_locked(struct ssc_ctx *sc, struct ssc_io *io,
 			if (io->way == SSC_NO_BLOCK)
 				ssc_stat(sc, ST_BYPASSED);
 		}
-		if (io->way != SSC_NO_BLOCK)
+		if (io->way != SSC_NO_BLOCK) {
 			io->fill = ssc_try_fill_start(sc, io);
+			if (!io->fill)
+				ssc_stat(sc, ST_CANCELLED_FILLS);
+		}
 	}
 	if (!io->fill)
 		ssc_io_put_way(sc, io);
@@ -1807,7 +1810,8 @@ static void ssc_postsuspend(struct dm_target *ti)
 	 * A failed cache may hold clean copies that writes passed by: then
 	 * the shutdown is not clean, and the next load keeps dirty data only.
 	 */
-	if (sc->resumed && ssc_md_commit(sc, !READ_ONCE(sc->cache_failed)))
+	if (sc->resumed &&
+	    ssc_md_commit(sc, !READ_ONCE(sc->cache_failed), true))
 		DMERR("%s: could not save the cache metadata; the next start will be cold",
 		      ssc_name(sc));
 	sc->resumed = false;
@@ -1912,7 +1916,7 @@ static int ssc_flush_all(struct ssc_ctx *sc)
 		return sc->clean_error;
 	if (READ_ONCE(sc->c.nr_dirty))
 		return -EBUSY;
-	return ssc_md_commit(sc, false);
+	return ssc_md_commit(sc, false, true);
 }
 
 static int ssc_set_wm(struct ssc_ctx *sc, char *arg, bool high)
