@@ -1003,26 +1003,29 @@ static int ssc_read_locked(struct ssc_ctx *sc, struct ssc_io *io,
 
 static void ssc_write_complete(struct ssc_io *io);
 
+/* One half of a write completed; @status is that half's in @io. */
+static void ssc_clone_done(struct bio *clone, struct ssc_io *io,
+			   blk_status_t *status)
+{
+	if (clone->bi_status)
+		*status = clone->bi_status;
+	bio_put(clone);
+	if (atomic_dec_and_test(&io->pending))
+		ssc_write_complete(io);
+}
+
 static void ssc_origin_endio(struct bio *clone)
 {
 	struct ssc_io *io = clone->bi_private;
 
-	if (clone->bi_status)
-		io->ostatus = clone->bi_status;
-	bio_put(clone);
-	if (atomic_dec_and_test(&io->pending))
-		ssc_write_complete(io);
+	ssc_clone_done(clone, io, &io->ostatus);
 }
 
 static void ssc_cache_endio(struct bio *clone)
 {
 	struct ssc_io *io = clone->bi_private;
 
-	if (clone->bi_status)
-		io->cstatus = clone->bi_status;
-	bio_put(clone);
-	if (atomic_dec_and_test(&io->pending))
-		ssc_write_complete(io);
+	ssc_clone_done(clone, io, &io->cstatus);
 }
 
 static void ssc_submit_clone(struct ssc_ctx *sc, struct ssc_io *io,
