@@ -395,7 +395,7 @@ int ssc_md_decode(struct ssc_cache *c, const uint8_t *buf, uint64_t blocknr,
 			ssc_bits(c, way, SSC_DIRTY)[k] = d[k];
 		}
 		if (any_dirty)
-			c->nr_dirty++;
+			ssc_counter_add(&c->nr_dirty, 1);
 	}
 	return 0;
 bad:

@@ -287,8 +287,8 @@ int ssc_md_open(struct ssc_ctx *sc, const char **err)
 		return r;
 	DMINFO("%s: loaded the cache after a %s shutdown: %llu blocks, %llu dirty",
 	       dm_table_device_name(sc->ti->table),
-	       crashed ? "crash or unclean" : "clean", sc->c.nr_used,
-	       sc->c.nr_dirty);
+	       crashed ? "crash or unclean" : "clean", ssc_counter_read(&sc->c.nr_used),
+	       ssc_counter_read(&sc->c.nr_dirty));
 out:
 	if (r) {
 		*err = "Cannot write the cache metadata";
@@ -421,8 +421,8 @@ int ssc_md_commit(struct ssc_ctx *sc, bool clean, bool flush)
 	}
 	md->sb.seq = seq;
 	md->sb.mode = sc->cfg.mode;
-	md->sb.dirty_blocks = READ_ONCE(sc->c.nr_dirty);
-	md->sb.used_blocks = READ_ONCE(sc->c.nr_used);
+	md->sb.dirty_blocks = ssc_counter_read(&sc->c.nr_dirty);
+	md->sb.used_blocks = ssc_counter_read(&sc->c.nr_used);
 	if (clean) {
 		md->sb.flags |= SSC_SB_CLEAN;
 		md->sb.origin_fp = ssc_origin_fp(sc);

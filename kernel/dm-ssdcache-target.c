@@ -698,7 +698,7 @@ static int ssc_clean_way_sync(struct ssc_ctx *sc, u64 way)
 
 static bool ssc_need_clean(struct ssc_ctx *sc)
 {
-	u64 dirty = READ_ONCE(sc->c.nr_dirty), total = sc->c.g.nr_ways;
+	u64 dirty = ssc_counter_read(&sc->c.nr_dirty), total = sc->c.g.nr_ways;
 
 	if (!dirty) {
 		sc->cleaning = false;
@@ -715,7 +715,7 @@ static bool ssc_need_clean(struct ssc_ctx *sc)
 
 static void ssc_kick_cleaner(struct ssc_ctx *sc)
 {
-	u64 dirty = READ_ONCE(sc->c.nr_dirty);
+	u64 dirty = ssc_counter_read(&sc->c.nr_dirty);
 
 	if (!READ_ONCE(sc->stop_bg) &&
 	    dirty * 100 >= (u64)sc->high_wm * sc->c.g.nr_ways)
@@ -845,9 +845,9 @@ static void ssc_tick_work(struct work_struct *ws)
 
 	if (READ_ONCE(sc->stop_bg))
 		return;
-	if (sc->cfg.mode == SSC_WRITEBACK || READ_ONCE(sc->c.nr_dirty))
+	if (sc->cfg.mode == SSC_WRITEBACK || ssc_counter_read(&sc->c.nr_dirty))
 		ssc_md_commit(sc, false, false);
-	if (READ_ONCE(sc->c.nr_dirty))
+	if (ssc_counter_read(&sc->c.nr_dirty))
 		queue_work(sc->wq, &sc->clean_work);
 	queue_delayed_work(sc->wq, &sc->tick_work, HZ);
 }
@@ -1331,7 +1331,7 @@ static int ssc_map_flush(struct ssc_ctx *sc, struct ssc_io *io,
 		return DM_MAPIO_REMAPPED;
 	}
 	ssc_stat(sc, ST_FLUSHES);
-	if (sc->cfg.mode == SSC_WRITEBACK || READ_ONCE(sc->c.nr_dirty)) {
+	if (sc->cfg.mode == SSC_WRITEBACK || ssc_counter_read(&sc->c.nr_dirty)) {
 		/*
 		 * Completed writes may live only in the cache: commit the
 		 * metadata (which flushes both devices first).
@@ -1402,7 +1402,7 @@ static int ssc_map(struct dm_target *ti, struct bio *bio)
 	io->bio = bio;
 	io->way = SSC_NO_BLOCK;
 
-	if (READ_ONCE(sc->cache_failed) && !READ_ONCE(sc->c.nr_dirty)) {
+	if (READ_ONCE(sc->cache_failed) && !ssc_counter_read(&sc->c.nr_dirty)) {
 		/* failed cache, no data only it holds: pass-through */
 		ssc_stat(sc, ST_BYPASSED);
 		remap_origin(sc, bio);
@@ -1516,7 +1516,7 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 		if (*error && dm_bio_get_target_bio_nr(bio) == 1) {
 			/* the cache's flush matters only for dirty data */
 			ssc_stat(sc, ST_CACHE_ERRORS);
-			if (!READ_ONCE(sc->c.nr_dirty))
+			if (!ssc_counter_read(&sc->c.nr_dirty))
 				*error = BLK_STS_OK;
 		}
 		break;
@@ -1797,7 +1797,7 @@ static void ssc_resume(struct dm_target *ti)
 	WRITE_ONCE(sc->stop_bg, false);
 	sc->resumed = true;
 	queue_delayed_work(sc->wq, &sc->tick_work, HZ);
-	if (READ_ONCE(sc->c.nr_dirty))
+	if (ssc_counter_read(&sc->c.nr_dirty))
 		queue_work(sc->wq, &sc->clean_work);
 }
 
@@ -1871,8 +1871,8 @@ static void ssc_status(struct dm_target *ti, status_type_t type,
 	case STATUSTYPE_INFO:
 		ssc_sum_stats(sc, v);
 		DMEMIT("blocks %llu used %llu dirty %llu blocksize %u sets %llu sets_used %llu assoc %u mode %s policy %s md_bytes_per_block %zu",
-		       sc->c.g.nr_ways, READ_ONCE(sc->c.nr_used),
-		       READ_ONCE(sc->c.nr_dirty), sc->c.g.block_sectors,
+		       sc->c.g.nr_ways, ssc_counter_read(&sc->c.nr_used),
+		       ssc_counter_read(&sc->c.nr_dirty), sc->c.g.block_sectors,
 		       sc->c.g.nr_sets, ssc_sets_used(sc), sc->c.g.assoc,
 		       ssc_mode_name(sc->cfg.mode),
 		       ssc_policy_name(sc->cfg.policy),
@@ -1904,12 +1904,12 @@ static int ssc_flush_all(struct ssc_ctx *sc)
 	int r;
 
 	if (READ_ONCE(sc->stop_bg))
-		return READ_ONCE(sc->c.nr_dirty) ? -EBUSY : 0;
+		return ssc_counter_read(&sc->c.nr_dirty) ? -EBUSY : 0;
 	sc->clean_error = 0;
 	atomic_inc(&sc->flush_all);
 	queue_work(sc->wq, &sc->clean_work);
 	r = wait_event_interruptible(sc->clean_wait,
-				     !READ_ONCE(sc->c.nr_dirty) ||
+				     !ssc_counter_read(&sc->c.nr_dirty) ||
 				     READ_ONCE(sc->clean_error) ||
 				     READ_ONCE(sc->stop_bg));
 	atomic_dec(&sc->flush_all);
@@ -1917,7 +1917,7 @@ static int ssc_flush_all(struct ssc_ctx *sc)
 		return r;
 	if (sc->clean_error)
 		return sc->clean_error;
-	if (READ_ONCE(sc->c.nr_dirty))
+	if (ssc_counter_read(&sc->c.nr_dirty))
 		return -EBUSY;
 	return ssc_md_commit(sc, false, true);
 }

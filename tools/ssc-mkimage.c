@@ -111,8 +111,8 @@ int main(int argc, char **argv)
 	sb.data_offset = g.data_offset;
 	sb.cache_sectors = cache_sectors;
 	sb.origin_sectors = origin_sectors;
-	sb.dirty_blocks = c.nr_dirty;
-	sb.used_blocks = c.nr_used;
+	sb.dirty_blocks = ssc_counter_read(&c.nr_dirty);
+	sb.used_blocks = ssc_counter_read(&c.nr_used);
 
 	len = (size_t)(1 + 2 * md) * SSC_MD_BLOCK;
 	img = calloc(1, len);

@@ -154,8 +154,8 @@ struct ssc_cache {
 	enum ssc_policy policy;
 	struct ssc_way *ways;
 	uint64_t *bits;		/* nr_ways * SSC_NR_BITS * words */
-	uint64_t nr_used;	/* ways holding an origin block */
-	uint64_t nr_dirty;	/* ways with dirty sub-blocks */
+	struct ssc_counter nr_used;	/* ways holding an origin block */
+	struct ssc_counter nr_dirty;	/* ways with dirty sub-blocks */
 };
 
 /* Bytes of in-memory metadata per cache block for geometry @g. */

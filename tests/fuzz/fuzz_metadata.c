@@ -87,8 +87,8 @@ static void check_cache(const struct ssc_cache *c)
 		CHECK(!((v[c->g.words - 1] | d[c->g.words - 1]) & tail));
 		dirty += any_dirty;
 	}
-	CHECK(used == c->nr_used);
-	CHECK(dirty == c->nr_dirty);
+	CHECK(used == ssc_counter_read(&c->nr_used));
+	CHECK(dirty == ssc_counter_read(&c->nr_dirty));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
