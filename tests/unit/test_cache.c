@@ -374,7 +374,7 @@ static void *counter_worker(void *p)
 	uint64_t w = a->set * SSC_WAYS;
 	int i;
 
-	for (i = 0; i < 200000; i++) {
+	for (i = 0; i < 1000000; i++) {
 		ssc_way_install(a->c, w, 1000 + a->set, (uint64_t)i);
 		ssc_write_done(a->c, w, 0, 1, true);
 		ssc_way_evict(a->c, w);
