@@ -61,6 +61,9 @@ add_bin() {
 
 # ---------------------------------------------------------------- userland share
 build_userland() {
+	# Shared by every kernel: serialize (make check may run kernels in parallel).
+	exec 8>"$BUILD/vm/.userland.lock"
+	flock 8
 	[ -f "$USERLAND/.stamp" ] && [ "$USERLAND/.stamp" -nt /usr/bin/fio ] && return 0
 	echo "  USERLAND $USERLAND"
 	rm -rf "$USERLAND"
@@ -179,7 +182,7 @@ EOS
 	mv "$IMG.tmp" "$IMG"
 }
 
-mkdir -p "$OUT"
+mkdir -p "$OUT" "$BUILD/vm"
 exec 9>"$OUT/.lock"
 flock 9
 build_userland

@@ -96,7 +96,7 @@ qemu_cmd() {
 
 # Host page cache bypass for the disk images, if the file system allows it.
 disk_cache_mode() {
-	local f=$BUILD/vm/.odirect-test
+	local f=$BUILD/vm/.odirect-test.$$
 	mkdir -p "$BUILD/vm"
 	if dd if=/dev/zero of="$f" bs=4096 count=1 oflag=direct 2>/dev/null; then
 		DISK_CACHE=none
