@@ -168,8 +168,10 @@ dm_remove sc
 survived dirty-cache-errors
 
 # ---------------------------------------------------------------- flaky cache under fio
-swap c "0 $csz flakey $cb 0 1 1"
+# (created on the healthy device: the constructor formats it; then the
+# device turns flaky under the live cache)
 sc=$(ssdcache_create sc "$o" "$c" blocksize 64 writethrough reformat) || exit 1
+swap c "0 $csz flakey $cb 0 1 1"
 run_fio --name=flaky --filename="$sc" --rw=randrw --bsrange=4k-64k --size=8M \
 	--iodepth=16 --verify=crc32c --verify_fatal=1 --do_verify=1 \
 	--time_based --runtime=12 --verify_backlog=32
