@@ -206,7 +206,7 @@ void ssc_way_evict(struct ssc_cache *c, uint64_t way)
 	if (x->oblock == SSC_NO_BLOCK)
 		return;
 	if (ssc_way_any(c, way, SSC_DIRTY))
-		c->nr_dirty--;
+		ssc_counter_add(&c->nr_dirty, -1);
 	for (k = 0; k < SSC_NR_BITS; k++)
 		memset(ssc_bits(c, way, (enum ssc_bits)k), 0,
 		       c->g.words * sizeof(uint64_t));
@@ -214,7 +214,7 @@ void ssc_way_evict(struct ssc_cache *c, uint64_t way)
 	x->count = 0;
 	x->atime = 0;
 	x->flags = 0;
-	c->nr_used--;
+	ssc_counter_add(&c->nr_used, -1);
 }
 
 bool ssc_way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
@@ -227,7 +227,7 @@ bool ssc_way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
 	x->oblock = oblock;
 	x->atime = now;
 	x->count = 1;
-	c->nr_used++;
+	ssc_counter_add(&c->nr_used, 1);
 	return evicted;
 }
 
@@ -298,7 +298,7 @@ void ssc_write_done(struct ssc_cache *c, uint64_t way, uint32_t first,
 	if (dirty) {
 		ssc_range_set(c, way, SSC_DIRTY, first, n);
 		if (!was_dirty)
-			c->nr_dirty++;
+			ssc_counter_add(&c->nr_dirty, 1);
 	} else {
 		/* written to both devices: the copies agree again */
 		ssc_clean(c, way, first, n);
@@ -314,7 +314,7 @@ void ssc_clean_mask(struct ssc_cache *c, uint64_t way, const uint64_t *mask)
 	for (i = 0; i < c->g.words; i++)
 		d[i] &= ~mask[i];
 	if (was_dirty && !ssc_way_any(c, way, SSC_DIRTY))
-		c->nr_dirty--;
+		ssc_counter_add(&c->nr_dirty, -1);
 }
 
 void ssc_clean(struct ssc_cache *c, uint64_t way, uint32_t first, uint32_t n)
@@ -323,7 +323,7 @@ void ssc_clean(struct ssc_cache *c, uint64_t way, uint32_t first, uint32_t n)
 
 	ssc_range_clear(c, way, SSC_DIRTY, first, n);
 	if (was_dirty && !ssc_way_any(c, way, SSC_DIRTY))
-		c->nr_dirty--;
+		ssc_counter_add(&c->nr_dirty, -1);
 }
 
 void ssc_invalidate(struct ssc_cache *c, uint64_t way, uint32_t first,

@@ -89,11 +89,13 @@ int ssc_layout(struct ssc_geom *g, uint64_t cache_sectors,
 	       uint64_t *md_blocks, const char **err)
 {
 	uint64_t per_set, sets, md, epm = ssc_entries_per_md(g->words);
-	uint64_t room;
+	uint64_t room, align;
 
 	/* sectors per set: data plus its share of both metadata slots */
 	per_set = (uint64_t)SSC_WAYS * g->block_sectors;
-	room = SB_SECTORS + DATA_ALIGN_MAX + 2 * SSC_MD_SECTORS;
+	align = g->block_sectors < DATA_ALIGN_MAX ? g->block_sectors :
+						   DATA_ALIGN_MAX;
+	room = SB_SECTORS + align + 2 * SSC_MD_SECTORS;
 	if (cache_sectors <= room) {
 		*err = "Cache device is smaller than one set (16 blocks) and its metadata";
 		return -EINVAL;
@@ -393,7 +395,7 @@ int ssc_md_decode(struct ssc_cache *c, const uint8_t *buf, uint64_t blocknr,
 			ssc_bits(c, way, SSC_DIRTY)[k] = d[k];
 		}
 		if (any_dirty)
-			c->nr_dirty++;
+			ssc_counter_add(&c->nr_dirty, 1);
 	}
 	return 0;
 bad:

@@ -55,6 +55,16 @@ static bool parse_u32(const char *s, uint32_t max, uint32_t *out)
 	return true;
 }
 
+const char *ssc_opt_name(uint32_t bit)
+{
+	uint32_t j;
+
+	for (j = 0; j < SSC_NR_OPTS; j++)
+		if (bit == 1u << j)
+			return opt_names[j];
+	return NULL;
+}
+
 const char *ssc_mode_name(enum ssc_mode mode)
 {
 	switch (mode) {

@@ -287,8 +287,8 @@ int ssc_md_open(struct ssc_ctx *sc, const char **err)
 		return r;
 	DMINFO("%s: loaded the cache after a %s shutdown: %llu blocks, %llu dirty",
 	       dm_table_device_name(sc->ti->table),
-	       crashed ? "crash or unclean" : "clean", sc->c.nr_used,
-	       sc->c.nr_dirty);
+	       crashed ? "crash or unclean" : "clean", ssc_counter_read(&sc->c.nr_used),
+	       ssc_counter_read(&sc->c.nr_dirty));
 out:
 	if (r) {
 		*err = "Cannot write the cache metadata";
@@ -368,10 +368,12 @@ static void ssc_block_committed(struct ssc_ctx *sc, u64 b)
 
 /*
  * Commit every changed metadata block; with @clean, mark the shutdown
- * clean (the caller guarantees no I/O runs). Returns 0 or an error, after
- * which the changes stay pending.
+ * clean (the caller guarantees no I/O runs). With nothing changed, only a
+ * @flush (for a REQ_PREFLUSH) still flushes both devices, and a periodic
+ * call costs no I/O. Returns 0 or an error, after which the changes stay
+ * pending.
  */
-int ssc_md_commit(struct ssc_ctx *sc, bool clean)
+int ssc_md_commit(struct ssc_ctx *sc, bool clean, bool flush)
 {
 	struct ssc_md *md = &sc->md;
 	u64 seq, b = 0, ids[SSC_MD_BATCH];
@@ -381,6 +383,15 @@ int ssc_md_commit(struct ssc_ctx *sc, bool clean)
 	if (!md->loaded)
 		return 0;
 	mutex_lock(&md->lock);
+	if (!clean && bitmap_empty(md->changed, md->md_blocks)) {
+		if (flush) {
+			r = blkdev_issue_flush(sc->cdev->bdev);
+			if (!r)
+				r = blkdev_issue_flush(sc->origin->bdev);
+		}
+		mutex_unlock(&md->lock);
+		return r;
+	}
 	seq = md->sb.seq + 1;
 	bitmap_zero(md->committing, md->md_blocks);
 	for (;;) {
@@ -410,8 +421,8 @@ int ssc_md_commit(struct ssc_ctx *sc, bool clean)
 	}
 	md->sb.seq = seq;
 	md->sb.mode = sc->cfg.mode;
-	md->sb.dirty_blocks = READ_ONCE(sc->c.nr_dirty);
-	md->sb.used_blocks = READ_ONCE(sc->c.nr_used);
+	md->sb.dirty_blocks = ssc_counter_read(&sc->c.nr_dirty);
+	md->sb.used_blocks = ssc_counter_read(&sc->c.nr_used);
 	if (clean) {
 		md->sb.flags |= SSC_SB_CLEAN;
 		md->sb.origin_fp = ssc_origin_fp(sc);

@@ -698,7 +698,7 @@ static int ssc_clean_way_sync(struct ssc_ctx *sc, u64 way)
 
 static bool ssc_need_clean(struct ssc_ctx *sc)
 {
-	u64 dirty = READ_ONCE(sc->c.nr_dirty), total = sc->c.g.nr_ways;
+	u64 dirty = ssc_counter_read(&sc->c.nr_dirty), total = sc->c.g.nr_ways;
 
 	if (!dirty) {
 		sc->cleaning = false;
@@ -715,7 +715,7 @@ static bool ssc_need_clean(struct ssc_ctx *sc)
 
 static void ssc_kick_cleaner(struct ssc_ctx *sc)
 {
-	u64 dirty = READ_ONCE(sc->c.nr_dirty);
+	u64 dirty = ssc_counter_read(&sc->c.nr_dirty);
 
 	if (!READ_ONCE(sc->stop_bg) &&
 	    dirty * 100 >= (u64)sc->high_wm * sc->c.g.nr_ways)
@@ -806,7 +806,7 @@ static void ssc_clean_work(struct work_struct *ws)
 			break;
 		}
 		/* persist the clean state (the commit flushes the origin first) */
-		ssc_md_commit(sc, false);
+		ssc_md_commit(sc, false, false);
 		wake_up_all(&sc->clean_wait);
 	}
 	kfree(items);
@@ -828,7 +828,7 @@ static void ssc_commit_work(struct work_struct *ws)
 	spin_unlock_irqrestore(&sc->flush_lock, flags);
 	if (bio_list_empty(&bios))
 		return;
-	r = ssc_md_commit(sc, false);
+	r = ssc_md_commit(sc, false, true);
 	while ((bio = bio_list_pop(&bios))) {
 		bio_io(bio)->kind = IO_NONE;
 		if (r)
@@ -845,9 +845,9 @@ static void ssc_tick_work(struct work_struct *ws)
 
 	if (READ_ONCE(sc->stop_bg))
 		return;
-	if (sc->cfg.mode == SSC_WRITEBACK || READ_ONCE(sc->c.nr_dirty))
-		ssc_md_commit(sc, false);
-	if (READ_ONCE(sc->c.nr_dirty))
+	if (sc->cfg.mode == SSC_WRITEBACK || ssc_counter_read(&sc->c.nr_dirty))
+		ssc_md_commit(sc, false, false);
+	if (ssc_counter_read(&sc->c.nr_dirty))
 		queue_work(sc->wq, &sc->clean_work);
 	queue_delayed_work(sc->wq, &sc->tick_work, HZ);
 }
@@ -985,8 +985,11 @@ static int ssc_read_locked(struct ssc_ctx *sc, struct ssc_io *io,
 			if (io->way == SSC_NO_BLOCK)
 				ssc_stat(sc, ST_BYPASSED);
 		}
-		if (io->way != SSC_NO_BLOCK)
+		if (io->way != SSC_NO_BLOCK) {
 			io->fill = ssc_try_fill_start(sc, io);
+			if (!io->fill)
+				ssc_stat(sc, ST_CANCELLED_FILLS);
+		}
 	}
 	if (!io->fill)
 		ssc_io_put_way(sc, io);
@@ -1000,26 +1003,29 @@ static int ssc_read_locked(struct ssc_ctx *sc, struct ssc_io *io,
 
 static void ssc_write_complete(struct ssc_io *io);
 
+/* One half of a write completed; @status is that half's in @io. */
+static void ssc_clone_done(struct bio *clone, struct ssc_io *io,
+			   blk_status_t *status)
+{
+	if (clone->bi_status)
+		*status = clone->bi_status;
+	bio_put(clone);
+	if (atomic_dec_and_test(&io->pending))
+		ssc_write_complete(io);
+}
+
 static void ssc_origin_endio(struct bio *clone)
 {
 	struct ssc_io *io = clone->bi_private;
 
-	if (clone->bi_status)
-		io->ostatus = clone->bi_status;
-	bio_put(clone);
-	if (atomic_dec_and_test(&io->pending))
-		ssc_write_complete(io);
+	ssc_clone_done(clone, io, &io->ostatus);
 }
 
 static void ssc_cache_endio(struct bio *clone)
 {
 	struct ssc_io *io = clone->bi_private;
 
-	if (clone->bi_status)
-		io->cstatus = clone->bi_status;
-	bio_put(clone);
-	if (atomic_dec_and_test(&io->pending))
-		ssc_write_complete(io);
+	ssc_clone_done(clone, io, &io->cstatus);
 }
 
 static void ssc_submit_clone(struct ssc_ctx *sc, struct ssc_io *io,
@@ -1325,7 +1331,7 @@ static int ssc_map_flush(struct ssc_ctx *sc, struct ssc_io *io,
 		return DM_MAPIO_REMAPPED;
 	}
 	ssc_stat(sc, ST_FLUSHES);
-	if (sc->cfg.mode == SSC_WRITEBACK || READ_ONCE(sc->c.nr_dirty)) {
+	if (sc->cfg.mode == SSC_WRITEBACK || ssc_counter_read(&sc->c.nr_dirty)) {
 		/*
 		 * Completed writes may live only in the cache: commit the
 		 * metadata (which flushes both devices first).
@@ -1396,7 +1402,7 @@ static int ssc_map(struct dm_target *ti, struct bio *bio)
 	io->bio = bio;
 	io->way = SSC_NO_BLOCK;
 
-	if (READ_ONCE(sc->cache_failed) && !READ_ONCE(sc->c.nr_dirty)) {
+	if (READ_ONCE(sc->cache_failed) && !ssc_counter_read(&sc->c.nr_dirty)) {
 		/* failed cache, no data only it holds: pass-through */
 		ssc_stat(sc, ST_BYPASSED);
 		remap_origin(sc, bio);
@@ -1510,7 +1516,7 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 		if (*error && dm_bio_get_target_bio_nr(bio) == 1) {
 			/* the cache's flush matters only for dirty data */
 			ssc_stat(sc, ST_CACHE_ERRORS);
-			if (!READ_ONCE(sc->c.nr_dirty))
+			if (!ssc_counter_read(&sc->c.nr_dirty))
 				*error = BLK_STS_OK;
 		}
 		break;
@@ -1791,7 +1797,7 @@ static void ssc_resume(struct dm_target *ti)
 	WRITE_ONCE(sc->stop_bg, false);
 	sc->resumed = true;
 	queue_delayed_work(sc->wq, &sc->tick_work, HZ);
-	if (READ_ONCE(sc->c.nr_dirty))
+	if (ssc_counter_read(&sc->c.nr_dirty))
 		queue_work(sc->wq, &sc->clean_work);
 }
 
@@ -1807,7 +1813,8 @@ static void ssc_postsuspend(struct dm_target *ti)
 	 * A failed cache may hold clean copies that writes passed by: then
 	 * the shutdown is not clean, and the next load keeps dirty data only.
 	 */
-	if (sc->resumed && ssc_md_commit(sc, !READ_ONCE(sc->cache_failed)))
+	if (sc->resumed &&
+	    ssc_md_commit(sc, !READ_ONCE(sc->cache_failed), true))
 		DMERR("%s: could not save the cache metadata; the next start will be cold",
 		      ssc_name(sc));
 	sc->resumed = false;
@@ -1864,8 +1871,8 @@ static void ssc_status(struct dm_target *ti, status_type_t type,
 	case STATUSTYPE_INFO:
 		ssc_sum_stats(sc, v);
 		DMEMIT("blocks %llu used %llu dirty %llu blocksize %u sets %llu sets_used %llu assoc %u mode %s policy %s md_bytes_per_block %zu",
-		       sc->c.g.nr_ways, READ_ONCE(sc->c.nr_used),
-		       READ_ONCE(sc->c.nr_dirty), sc->c.g.block_sectors,
+		       sc->c.g.nr_ways, ssc_counter_read(&sc->c.nr_used),
+		       ssc_counter_read(&sc->c.nr_dirty), sc->c.g.block_sectors,
 		       sc->c.g.nr_sets, ssc_sets_used(sc), sc->c.g.assoc,
 		       ssc_mode_name(sc->cfg.mode),
 		       ssc_policy_name(sc->cfg.policy),
@@ -1897,12 +1904,12 @@ static int ssc_flush_all(struct ssc_ctx *sc)
 	int r;
 
 	if (READ_ONCE(sc->stop_bg))
-		return READ_ONCE(sc->c.nr_dirty) ? -EBUSY : 0;
+		return ssc_counter_read(&sc->c.nr_dirty) ? -EBUSY : 0;
 	sc->clean_error = 0;
 	atomic_inc(&sc->flush_all);
 	queue_work(sc->wq, &sc->clean_work);
 	r = wait_event_interruptible(sc->clean_wait,
-				     !READ_ONCE(sc->c.nr_dirty) ||
+				     !ssc_counter_read(&sc->c.nr_dirty) ||
 				     READ_ONCE(sc->clean_error) ||
 				     READ_ONCE(sc->stop_bg));
 	atomic_dec(&sc->flush_all);
@@ -1910,9 +1917,9 @@ static int ssc_flush_all(struct ssc_ctx *sc)
 		return r;
 	if (sc->clean_error)
 		return sc->clean_error;
-	if (READ_ONCE(sc->c.nr_dirty))
+	if (ssc_counter_read(&sc->c.nr_dirty))
 		return -EBUSY;
-	return ssc_md_commit(sc, false);
+	return ssc_md_commit(sc, false, true);
 }
 
 static int ssc_set_wm(struct ssc_ctx *sc, char *arg, bool high)

@@ -137,7 +137,7 @@ int ssc_md_init(struct ssc_ctx *sc, u64 md_blocks);
 void ssc_md_exit(struct ssc_ctx *sc);
 int ssc_md_read_sb(struct ssc_ctx *sc, struct ssc_sb *sb, const char **err);
 int ssc_md_open(struct ssc_ctx *sc, const char **err);
-int ssc_md_commit(struct ssc_ctx *sc, bool clean);
+int ssc_md_commit(struct ssc_ctx *sc, bool clean, bool flush);
 int ssc_md_mark_live(struct ssc_ctx *sc);
 
 static inline void ssc_md_changed(struct ssc_ctx *sc, u64 way)

@@ -77,6 +77,8 @@ int ssc_parse_table(unsigned int argc, char **argv, struct ssc_config *cfg,
 int ssc_format_table(const struct ssc_config *cfg, char *buf, size_t len);
 
 const char *ssc_mode_name(enum ssc_mode mode);
+/* Name of the option bit @bit (one enum ssc_opt value), or NULL. */
+const char *ssc_opt_name(uint32_t bit);
 const char *ssc_policy_name(enum ssc_policy policy);
 
 /* Cache geometry, fixed at construction. */
@@ -152,8 +154,8 @@ struct ssc_cache {
 	enum ssc_policy policy;
 	struct ssc_way *ways;
 	uint64_t *bits;		/* nr_ways * SSC_NR_BITS * words */
-	uint64_t nr_used;	/* ways holding an origin block */
-	uint64_t nr_dirty;	/* ways with dirty sub-blocks */
+	struct ssc_counter nr_used;	/* ways holding an origin block */
+	struct ssc_counter nr_dirty;	/* ways with dirty sub-blocks */
 };
 
 /* Bytes of in-memory metadata per cache block for geometry @g. */

@@ -13,12 +13,31 @@
 #include <linux/types.h>
 #include <linux/string.h>
 #include <linux/errno.h>
+#include <linux/atomic.h>
+
+/*
+ * Counters shared by all sets: updated under different set locks at once,
+ * so they must be atomic.
+ */
+struct ssc_counter {
+	atomic64_t v;
+};
+
+#define ssc_counter_add(c, d)	atomic64_add((d), &(c)->v)
+#define ssc_counter_read(c)	((uint64_t)atomic64_read(&(c)->v))
 #else
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <errno.h>
+
+struct ssc_counter {
+	int64_t v;
+};
+
+#define ssc_counter_add(c, d)	__atomic_add_fetch(&(c)->v, (d), __ATOMIC_RELAXED)
+#define ssc_counter_read(c)	((uint64_t)__atomic_load_n(&(c)->v, __ATOMIC_RELAXED))
 #endif
 
 #endif /* SSC_ENV_H */

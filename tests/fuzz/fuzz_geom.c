@@ -179,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			CHECK(ssc_classify_read(&c, way, 0, g.nsub) != SSC_READ_HIT ||
 			      g.nsub == 0);
 		}
-		CHECK(c.nr_dirty == 0);
+		CHECK(ssc_counter_read(&c.nr_dirty) == 0);
 		ssc_cache_exit(&c, release, NULL);
 	}
 	return 0;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "ssdcache/ssc_core.h"
 
@@ -164,11 +165,11 @@ static void test_install_find_evict(void **state)
 	assert_int_equal(w, 16);
 	assert_int_equal(score, 0);
 	assert_false(ssc_way_install(&c, w, 42, 1));
-	assert_int_equal(c.nr_used, 1);
+	assert_int_equal(ssc_counter_read(&c.nr_used), 1);
 	assert_int_equal(ssc_set_find(&c, 1, 42), 16);
 	assert_int_equal(ssc_set_find(&c, 0, 42), SSC_NO_BLOCK);
 	ssc_way_evict(&c, w);
-	assert_int_equal(c.nr_used, 0);
+	assert_int_equal(ssc_counter_read(&c.nr_used), 0);
 	assert_int_equal(ssc_set_find(&c, 1, 42), SSC_NO_BLOCK);
 	ssc_cache_exit(&c, release, NULL);
 }
@@ -295,39 +296,39 @@ static void test_transitions(void **state)
 	assert_true(ssc_range_all(&c, 0, SSC_VALID, 10, 1));
 	assert_false(ssc_range_any(&c, 0, SSC_INFLIGHT, 10, 1));
 	assert_int_equal(ssc_fill_done(&c, 0, 10, 2, true), 1);
-	assert_int_equal(c.nr_dirty, 0);
+	assert_int_equal(ssc_counter_read(&c.nr_dirty), 0);
 
 	/* write-back write: valid + dirty; eviction impossible */
 	ssc_write_done(&c, 0, 12, 2, true);
-	assert_int_equal(c.nr_dirty, 1);
+	assert_int_equal(ssc_counter_read(&c.nr_dirty), 1);
 	assert_false(ssc_way_reusable(&c, 0));
 	assert_int_equal(ssc_classify_read(&c, 0, 12, 2), SSC_READ_HIT);
 	assert_int_equal(ssc_classify_read(&c, 0, 11, 4), SSC_READ_DIRTY_MIX);
 	/* a partial read next to, but not over, dirty data can use the origin */
 	assert_int_equal(ssc_classify_read(&c, 0, 14, 2), SSC_READ_PARTIAL);
 	ssc_write_done(&c, 0, 14, 1, true);
-	assert_int_equal(c.nr_dirty, 1);	/* counted per block */
+	assert_int_equal(ssc_counter_read(&c.nr_dirty), 1);	/* counted per block */
 
 	/* clean: dirty -> valid */
 	ssc_clean(&c, 0, 12, 2);
-	assert_int_equal(c.nr_dirty, 1);
+	assert_int_equal(ssc_counter_read(&c.nr_dirty), 1);
 	ssc_clean(&c, 0, 14, 1);
-	assert_int_equal(c.nr_dirty, 0);
+	assert_int_equal(ssc_counter_read(&c.nr_dirty), 0);
 	assert_true(ssc_range_all(&c, 0, SSC_VALID, 12, 3));
 	assert_true(ssc_way_reusable(&c, 0));
 
 	/* invalidate of dirty data keeps the dirty count right */
 	ssc_write_done(&c, 0, 0, 1, true);
-	assert_int_equal(c.nr_dirty, 1);
+	assert_int_equal(ssc_counter_read(&c.nr_dirty), 1);
 	ssc_invalidate(&c, 0, 0, 8);
-	assert_int_equal(c.nr_dirty, 0);
+	assert_int_equal(ssc_counter_read(&c.nr_dirty), 0);
 	assert_false(ssc_range_any(&c, 0, SSC_VALID, 0, 8));
 
 	/* a write-through write cleans what it overwrites */
 	ssc_write_done(&c, 0, 0, 2, true);
-	assert_int_equal(c.nr_dirty, 1);
+	assert_int_equal(ssc_counter_read(&c.nr_dirty), 1);
 	ssc_write_done(&c, 0, 0, 2, false);
-	assert_int_equal(c.nr_dirty, 0);
+	assert_int_equal(ssc_counter_read(&c.nr_dirty), 0);
 	assert_true(ssc_range_all(&c, 0, SSC_VALID, 0, 2));
 	/* clean by mask (the cleaner's snapshot) */
 	ssc_write_done(&c, 0, 0, 3, true);
@@ -335,10 +336,10 @@ static void test_transitions(void **state)
 		uint64_t m[1] = { 0x3 };
 
 		ssc_clean_mask(&c, 0, m);
-		assert_int_equal(c.nr_dirty, 1);
+		assert_int_equal(ssc_counter_read(&c.nr_dirty), 1);
 		m[0] = 0x4;
 		ssc_clean_mask(&c, 0, m);
-		assert_int_equal(c.nr_dirty, 0);
+		assert_int_equal(ssc_counter_read(&c.nr_dirty), 0);
 	}
 	ssc_invalidate(&c, 0, 0, 8);
 	/* committed dirty state blocks reuse until a commit clears it */
@@ -353,8 +354,52 @@ static void test_transitions(void **state)
 	/* eviction of a dirty way adjusts the count (used on detach) */
 	ssc_write_done(&c, 0, 0, 1, true);
 	ssc_way_evict(&c, 0);
-	assert_int_equal(c.nr_dirty, 0);
-	assert_int_equal(c.nr_used, 0);
+	assert_int_equal(ssc_counter_read(&c.nr_dirty), 0);
+	assert_int_equal(ssc_counter_read(&c.nr_used), 0);
+	ssc_cache_exit(&c, release, NULL);
+}
+
+/*
+ * The used/dirty counters are shared by all sets while each set has its own
+ * lock: threads working on different sets must not lose updates.
+ */
+struct counter_arg {
+	struct ssc_cache *c;
+	uint64_t set;
+};
+
+static void *counter_worker(void *p)
+{
+	struct counter_arg *a = p;
+	uint64_t w = a->set * SSC_WAYS;
+	int i;
+
+	for (i = 0; i < 1000000; i++) {
+		ssc_way_install(a->c, w, 1000 + a->set, (uint64_t)i);
+		ssc_write_done(a->c, w, 0, 1, true);
+		ssc_way_evict(a->c, w);
+	}
+	return NULL;
+}
+
+static void test_counters_concurrent(void **state)
+{
+	struct counter_arg args[4];
+	pthread_t t[4];
+	struct ssc_cache c;
+	int i;
+
+	(void)state;
+	make_cache(&c, 4, 1, SSC_LRU);
+	for (i = 0; i < 4; i++) {
+		args[i].c = &c;
+		args[i].set = (uint64_t)i;
+		assert_int_equal(pthread_create(&t[i], NULL, counter_worker, &args[i]), 0);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(ssc_counter_read(&c.nr_used), 0);
+	assert_int_equal(ssc_counter_read(&c.nr_dirty), 0);
 	ssc_cache_exit(&c, release, NULL);
 }
 
@@ -369,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_lfu),
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_transitions),
+		cmocka_unit_test(test_counters_concurrent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -181,8 +181,8 @@ static void test_md_roundtrip(void **state)
 		assert_false(ssc_md_check(buf, b + 1, c.g.words, &seq));
 		assert_int_equal(ssc_md_decode(&d, buf, b, false, &err), 0);
 	}
-	assert_int_equal(d.nr_used, c.nr_used);
-	assert_int_equal(d.nr_dirty, c.nr_dirty);
+	assert_int_equal(ssc_counter_read(&d.nr_used), ssc_counter_read(&c.nr_used));
+	assert_int_equal(ssc_counter_read(&d.nr_dirty), ssc_counter_read(&c.nr_dirty));
 	for (w = 0; w < c.g.nr_ways; w++) {
 		assert_int_equal(d.ways[w].oblock, c.ways[w].oblock);
 		assert_memory_equal(ssc_bits(&d, w, SSC_VALID), ssc_bits(&c, w, SSC_VALID), 32);
@@ -197,8 +197,8 @@ static void test_md_roundtrip(void **state)
 		ssc_md_encode(&c, b, 5, buf);
 		assert_int_equal(ssc_md_decode(&d, buf, b, true, &err), 0);
 	}
-	assert_int_equal(d.nr_used, c.nr_dirty);
-	assert_int_equal(d.nr_dirty, c.nr_dirty);
+	assert_int_equal(ssc_counter_read(&d.nr_used), ssc_counter_read(&c.nr_dirty));
+	assert_int_equal(ssc_counter_read(&d.nr_dirty), ssc_counter_read(&c.nr_dirty));
 	for (w = 0; w < d.g.nr_ways; w++)
 		if (d.ways[w].oblock != SSC_NO_BLOCK)
 			assert_memory_equal(ssc_bits(&d, w, SSC_VALID),
@@ -245,7 +245,7 @@ static int decode_one(uint64_t way, uint64_t oblock, uint64_t v0, uint64_t d0,
 	if (!r && oblock != SSC_NO_BLOCK && (v0 | v3))
 		assert_int_equal(d.ways[way].oblock, oblock);
 	if (r)
-		assert_int_equal(d.nr_used, 0);
+		assert_int_equal(ssc_counter_read(&d.nr_used), 0);
 	ssc_cache_exit(&d, release, NULL);
 	ssc_cache_exit(&c, release, NULL);
 	return r;

@@ -13,15 +13,6 @@
 
 #define MAX_BLOCK_BYTES		(32ull << 20)	/* the target's 65536 sectors */
 
-static const char *const opt_names[] = {
-	"async_lookup",
-	"queue_busy",
-	"disable_writeback",
-	"skip_write_insert",
-	"evict_on_write",
-	"cmd_preload",
-	"eager_writeback",
-};
 
 static void errf(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -39,12 +30,7 @@ static void errf(char *err, size_t len, const char *fmt, ...)
 
 const char *ssct_opt_name(uint32_t bit)
 {
-	uint32_t i;
-
-	for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
-		if (bit == 1u << i)
-			return opt_names[i];
-	return NULL;
+	return ssc_opt_name(bit);	/* the core owns the option names */
 }
 
 int ssct_parse_size(const char *s, uint64_t *bytes)
@@ -154,10 +140,10 @@ static int parse_opt_list(const char *list, uint32_t *opts, int *policy,
 			*policy = SSC_LFU;
 			continue;
 		}
-		for (i = 0; i < sizeof(opt_names) / sizeof(opt_names[0]); i++)
-			if (!strcasecmp(tok, opt_names[i]))
+		for (i = 0; i < SSC_NR_OPTS; i++)
+			if (!strcasecmp(tok, ssc_opt_name(1u << i)))
 				break;
-		if (i == sizeof(opt_names) / sizeof(opt_names[0])) {
+		if (i == SSC_NR_OPTS) {
 			errf(err, errlen, "unknown option '%s'", tok);
 			return -EINVAL;
 		}

@@ -55,7 +55,11 @@ assert_eq "$(dev_md5 "$origin" 0 8)" "$want" "flush wrote the data to the origin
 must dmsetup message sc 0 low_watermark 0
 must dmsetup message sc 0 high_watermark 1
 dd if=/dev/urandom of="$sc" bs=32k count=64 oflag=direct 2>/dev/null
-sleep 3
+i=0
+while [ "$(stat sc dirty)" != 0 ] && [ $i -lt 60 ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
 assert_eq "$(stat sc dirty)" 0 "cleaner cleaned down to the low watermark"
 assert_eq "$(dev_md5 "$origin" 0 8)" "$(dev_md5 "$sc" 0 8)" "origin == cache after cleaning"
 

@@ -10,7 +10,7 @@
 # refused, the device keeps working with the same data. The harness fails
 # the scenario on any kernel warning.
 # Prints "REL bad_inputs=N refused=N accepted=N" for make reliability.
-# timeout: 240
+# timeout: 300
 . /vm/lib.sh
 
 NLINES=${REL_LINES:-1200}
@@ -172,7 +172,7 @@ grep '^refused' tl.out | awk 'NR % 97 == 1' | head -n 8
 badlines=$tried
 
 # ---------------------------------------------------------------- messages
-sc=$(ssdcache_create sc "$origin" "$cache" blocksize 64 writeback) || exit 1
+sc=$(ssdcache_create sc "$origin" "$cache" blocksize 64 writeback reformat) || exit 1
 dd if=/dev/urandom of="$sc" bs=64k count=64 oflag=direct 2>/dev/null || fail "write"
 before=$(dev_md5 "$sc" 0 4)
 long=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "x"; print "" }')
@@ -207,8 +207,8 @@ must dmsetup message sc 0 RESET_STATS
 dmsetup status sc
 after=$(dev_md5 "$sc" 0 4)
 assert_eq "$after" "$before" "data unchanged by the refused messages"
-must dmsetup suspend sc
-must dmsetup resume sc
+# write-back: dirty data reaches the origin on flush
+must dmsetup message sc 0 flush
 assert_eq "$(dev_md5 "$origin" 0 4)" "$before" "origin holds the data"
 dm_remove sc
 log "messages: $mtried tried, $mrefused refused"

@@ -1,0 +1,76 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# rel-metadata: cache device images crafted by ssc-mkimage (the core's own
+# encoder, then damaged, checksums recomputed where the damage is not the
+# checksum itself): every inconsistent one is refused with a clear reason
+# in the kernel log, a torn metadata block falls back to its older copy, a
+# truncated cache device is refused; never an oops.
+# timeout: 240
+. /vm/lib.sh
+
+load_ssdcache
+origin=$(ram_disk origin 64) || exit 1
+cache=$(ram_disk cache 16) || exit 1
+osz=$(sectors "$origin")
+csz=$(sectors "$cache")
+stat() {
+	dmsetup status "$1" | awk -v k="$2" '{for (i = 4; i < NF; i++) if ($i == k) { print $(i + 1); exit }}'
+}
+put_image() {
+	ssc-mkimage "$1" "$csz" "$osz" 32 >img || fail "ssc-mkimage $1"
+	dd if=img of="$cache" bs=4096 conv=notrunc oflag=direct 2>/dev/null || fail "writing the image"
+}
+TABLE="0 $osz ssdcache $origin $cache blocksize 32 assoc 4"
+
+put_image valid
+sc=$(dm_create sc "$TABLE") || exit 1
+used=$(stat sc used)
+[ "$used" -gt 0 ] || fail "valid image: nothing loaded"
+# (writethrough: the cleaner may already be writing them back)
+assert_eq "$(($(stat sc dirty) + $(stat sc cleaned)))" 3 "valid image: its dirty blocks"
+dm_remove sc
+
+# a torn block: the older copy (empty) is used, nothing else changes
+put_image md-bitflip
+sc=$(dm_create sc "$TABLE") || exit 1
+[ "$(stat sc used)" -lt "$used" ] || fail "md-bitflip: the damaged block was trusted"
+dm_remove sc
+
+n=0
+for spec in \
+	"sb-bitflip:checksum mismatch" \
+	"sb-huge-sets:inconsistent layout" \
+	"sb-newer:newer version" \
+	"md-both-slots:no valid copy" \
+	"entry-beyond-origin:beyond the origin" \
+	"entry-wrong-set:cannot map to" \
+	"entry-dirty-invalid:dirty data that is not valid" \
+	"entry-tail-bits:bits beyond the block" \
+	"entry-twice:same block twice"; do
+	kind=${spec%%:*}
+	want=${spec#*:}
+	put_image "$kind"
+	if dmsetup create bad --table "$TABLE" 2>/dev/null; then
+		dmsetup remove bad
+		fail "$kind: crafted metadata accepted"
+	fi
+	dmesg | tail -n 3 | grep -q "ssdcache: .*$want" || fail "$kind: no '$want' in the kernel log"
+	log "ok: $kind refused ($want)"
+	n=$((n + 1))
+done
+
+# a truncated cache device (valid image, device now shorter)
+put_image valid
+dm_create short "0 $((csz / 2)) linear $cache 0" >/dev/null
+dmsetup create bad --table "0 $osz ssdcache $origin /dev/mapper/short blocksize 32" 2>/dev/null &&
+	fail "truncated cache device accepted"
+dmesg | tail -n 3 | grep -q "ssdcache: Cache device size changed" || fail "truncation: no clear error"
+n=$((n + 1))
+dm_remove short
+
+# and reformat recovers every one of them
+put_image md-both-slots
+sc=$(dm_create sc "$TABLE reformat") || exit 1
+assert_eq "$(stat sc used)" 0 "reformat of a damaged cache"
+dm_remove sc
+log "$n crafted images refused"
