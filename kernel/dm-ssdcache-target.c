@@ -1054,7 +1054,6 @@ static void ssc_wb_endio(int read_err, unsigned long write_err, void *context)
 {
 	struct ssc_wb *wb = context;
 	struct ssc_ctx *sc = wb->sc;
-	struct bio_list flushes = BIO_EMPTY_LIST;
 	unsigned long flags;
 
 	spin_lock_irqsave(ssc_way_lock(sc, wb->way), flags);
@@ -1075,14 +1074,6 @@ static void ssc_wb_endio(int read_err, unsigned long write_err, void *context)
 	else
 		ssc_stat(sc, ST_WRITEBACKS);
 	ssc_unlock_stripe(sc, wb->stripe, SSC_LK_WB);
-
-	spin_lock_irqsave(&sc->flush_lock, flags);
-	if (atomic_dec_and_test(&sc->nr_wb)) {
-		bio_list_merge(&flushes, &sc->flush_wait);
-		bio_list_init(&sc->flush_wait);
-	}
-	spin_unlock_irqrestore(&sc->flush_lock, flags);
-	ssc_defer(sc, &flushes);
 	mempool_free(wb, sc->wb_pool);
 	ssc_bg_put(sc);
 }
@@ -1181,7 +1172,6 @@ static void ssc_write_complete(struct ssc_io *io)
 		INIT_WORK(&wb->work, ssc_wb_work);
 		io->way = SSC_NO_BLOCK;		/* the reference moves to wb */
 		ssc_bg_get(sc);
-		atomic_inc(&sc->nr_wb);
 		ssc_downgrade(sc, io);
 		queue_work(sc->wq, &wb->work);
 		io->kind = IO_NONE;
@@ -1350,11 +1340,6 @@ static int ssc_process(struct ssc_ctx *sc, struct bio *bio)
 {
 	struct ssc_io *io = bio_io(bio);
 
-	if (io->kind == IO_FLUSH) {
-		/* released after the write-behinds it waited for */
-		bio_set_dev(bio, sc->origin->bdev);
-		return DM_MAPIO_REMAPPED;
-	}
 	if (io->kind == IO_READ_RETRY) {
 		remap_origin(sc, bio);
 		return DM_MAPIO_REMAPPED;
@@ -1695,7 +1680,6 @@ static int ssc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	spin_lock_init(&sc->defer_lock);
 	spin_lock_init(&sc->flush_lock);
 	bio_list_init(&sc->deferred);
-	bio_list_init(&sc->flush_wait);
 	INIT_WORK(&sc->defer_work, ssc_defer_work);
 	init_waitqueue_head(&sc->bg_wait);
 	bio_list_init(&sc->commit_wait);

@@ -103,9 +103,7 @@ struct ssc_ctx {
 	atomic_t nr_bg;			/* fills and write-behinds in flight */
 	wait_queue_head_t bg_wait;
 
-	spinlock_t flush_lock;
-	atomic_t nr_wb;			/* write-behinds in flight */
-	struct bio_list flush_wait;	/* origin flushes waiting for them */
+	spinlock_t flush_lock;		/* protects commit_wait */
 
 	atomic_t cache_errs;		/* since the table load or cache_ok */
 	bool cache_failed;		/* clean I/O passes through to the origin */
