@@ -21,6 +21,9 @@
 #   # powercut: marker    kill the VM when the scenario calls powercut_point
 #   # powercut: after=20  kill the VM 20 s after the scenario started
 #                         (then boot again on the same disks with PHASE=2)
+#   # cycles: 20          with a power cut: cut the power in phases 1..20,
+#                         the last boot (PHASE=21) ends the scenario; the
+#                         guest sees CYCLES=20 (default 1)
 #   # check: no           not run unless named explicitly
 # Scenarios without disks and power cuts share one boot; the others get their
 # own.
@@ -191,7 +194,8 @@ boot() {
 	: >"$result"
 	local list
 	list=$(IFS=,; echo "${scen[*]}")
-	qemu_cmd "vmtest.scenarios=$list vmtest.phase=$phase" "$console" "$result" "${disks[@]}"
+	qemu_cmd "vmtest.scenarios=$list vmtest.phase=$phase vmtest.cycles=${B_CYCLES:-1}" \
+		"$console" "$result" "${disks[@]}"
 	printf '%q ' "${QEMU[@]}" >"$B_LOG/qemu.cmd"
 	B_DONE=()
 	B_STARTED=()
@@ -382,27 +386,41 @@ for s in "${SINGLE[@]}"; do
 		truncate -s "$size" "$ddir/disk$i.img"
 		disks+=("$ddir/disk$i.img")
 	done
-	boot "$s" 1 "$pc" "$s" -- "${disks[@]}"
-	if [ "$pc" != none ]; then
+	cycles=1
+	[ "$pc" = none ] || cycles=$(header "$f" cycles)
+	B_CYCLES=${cycles:-1}
+	phase=1
+	t_scen=$SECONDS
+	while :; do
+		boot "$s" "$phase" "$pc" "$s" -- "${disks[@]}"
+		[ "$pc" != none ] || break
 		r=${B_DONE[$s]:-}
-		if [ "${r%% *}" = FAIL ]; then
-			finish "$s"
-			continue
-		fi
+		[ "${r%% *}" = FAIL ] && break
 		if [ "$B_CUT" = 0 ]; then
 			if [ "$pc" = marker ] || [ -z "$r" ]; then
-				B_DONE[$s]="FAIL 0s phase 1 ended without the power cut (${r:-${B_VERDICT:-no result}})"
-				finish "$s"
-				continue
+				B_DONE[$s]="FAIL 0s phase $phase ended without the power cut (${r:-${B_VERDICT:-no result}})"
+				break
 			fi
 		fi
-		# Kernel problems in phase 1 fail the scenario even if phase 2 passes.
-		p1bad=$(cut -f2 "$B_LOG/kernel-bad.txt" | head -n1)
-		boot "$s" 2 none "$s" -- "${disks[@]}"
-		if [ -n "$p1bad" ]; then
-			B_DONE[$s]="FAIL 0s phase 1 kernel log: ${p1bad:0:120}"
+		# Kernel problems before a power cut fail the scenario even if
+		# the later phases pass.
+		pbad=$(cut -f2 "$B_LOG/kernel-bad.txt" | head -n1)
+		if [ -n "$pbad" ]; then
+			B_DONE[$s]="FAIL 0s phase $phase kernel log: ${pbad:0:120}"
+			break
 		fi
-	fi
+		[ "$VERBOSE" = 0 ] || echo "$TAG $s: power cut $phase of $B_CYCLES after $((SECONDS - t_scen))s"
+		phase=$((phase + 1))
+		if [ "$phase" -gt "$B_CYCLES" ]; then
+			boot "$s" "$phase" none "$s" -- "${disks[@]}"
+			break
+		fi
+	done
+	B_CYCLES=1
+	# the whole scenario's time, over every boot
+	case ${B_DONE[$s]:-} in
+	PASS*) B_DONE[$s]="PASS $((SECONDS - t_scen))s" ;;
+	esac
 	[ -n "${B_DONE[$s]:-}" ] || B_DONE[$s]="FAIL 0s ${B_VERDICT:-no result}"
 	finish "$s"
 done

@@ -4,7 +4,8 @@
 # Runs inside the test VM (started by /init). Reads from the kernel command
 # line:
 #   vmtest.scenarios=a,b,c   scenarios to run in order (tests/vm/scenarios/NAME.sh)
-#   vmtest.phase=N           1 normally; 2 after a power cut
+#   vmtest.phase=N           1 normally; 2 after a power cut (N+1 after N)
+#   vmtest.cycles=N          power cuts the scenario asks for (default 1)
 #   vmtest.mode=shell        interactive shell on the console instead
 #
 # Protocol on the result port (/dev/ttyS1), one item per line:
@@ -32,6 +33,8 @@ exec 3>$RES
 
 phase=$(param phase)
 [ -n "$phase" ] || phase=1
+cycles=$(param cycles)
+[ -n "$cycles" ] || cycles=1
 mode=$(param mode)
 scenarios=$(param scenarios | tr , ' ')
 
@@ -58,7 +61,7 @@ for s in $scenarios; do
 	else
 		# Line-prefix the scenario's output on the result port; keep its status.
 		{
-			(cd /tmp/run/$s && PHASE=$phase SCENARIO=$s exec sh "$f")
+			(cd /tmp/run/$s && PHASE=$phase CYCLES=$cycles SCENARIO=$s exec sh "$f")
 			echo $? >/tmp/run/$s.rc
 		} 2>&1 | while IFS= read -r l; do printf '[%s] %s\n' "$s" "$l"; done >&3
 	fi

@@ -7,7 +7,8 @@
 # Devices the helpers create are removed again when the scenario exits.
 #
 # Environment given by the harness: SCENARIO (name), PHASE (1, or 2 after a
-# power cut). The scenario's working directory is a fresh dir on tmpfs.
+# power cut, N+1 after the N-th), CYCLES (the power cuts "# cycles:" asked
+# for, default 1). The scenario's working directory is a fresh dir on tmpfs.
 
 export DM_DISABLE_UDEV=1
 _VM_CREATED=/tmp/run/$SCENARIO.devices   # dm devices to remove at exit, in order
