@@ -5,11 +5,15 @@
  * (tests/vm/scenarios/persist-logwrites.sh).
  *
  *   ssc-logreplay list LOG                   entries, flushes and marks
+ *                                            ("MARK NAME after_flush=K": K
+ *                                            flushes precede the mark)
  *   ssc-logreplay replay LOG DEV --flush K   state right after flush K
- *   ssc-logreplay replay LOG DEV --between K --seed S
+ *   ssc-logreplay replay LOG DEV --between K --seed S [--keep PERCENT]
  *                                            after flush K, plus a random
- *                                            subset of the writes that
- *                                            completed before flush K+1
+ *                                            subset (each write kept with
+ *                                            PERCENT %, default 50) of the
+ *                                            writes that completed before
+ *                                            flush K+1
  *
  * The log format is the kernel's (Documentation/admin-guide/device-mapper/
  * log-writes.rst, drivers/md/dm-log-writes.c): a super (magic, version,
@@ -169,8 +173,10 @@ static int cmd_list(void)
 
 		if (is_flush(e))
 			nflush++;
-		if (e->flags & LOG_MARK_FLAG)
+		if (e->flags & LOG_MARK_FLAG) {
 			nmark++;
+			printf("MARK %s after_flush=%llu\n", e->mark, (unsigned long long)nflush);
+		}
 		else if (e->nr)
 			nw++;
 		printf("%llu %s%s%s%s%s sector %llu len %llu%s%s\n", (unsigned long long)i,
@@ -187,7 +193,7 @@ static int cmd_list(void)
 }
 
 static int cmd_replay(int log, const char *devpath, long long k, int between,
-		      unsigned long seed)
+		      unsigned long seed, int keep)
 {
 	const size_t bufsz = 1 << 20;
 	uint64_t i, nflush = 0, nw = 0, ndrop = 0, stop;
@@ -218,7 +224,7 @@ static int cmd_replay(int log, const char *devpath, long long k, int between,
 
 		if (e->flags & LOG_MARK_FLAG || !e->nr || !between)
 			continue;
-		if (!(e->flags & LOG_FUA_FLAG) && (random() & 1)) {
+		if (!(e->flags & LOG_FUA_FLAG) && random() % 100 >= keep) {
 			ndrop++;
 			continue;
 		}
@@ -244,7 +250,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: ssc-logreplay list LOG\n"
 		"       ssc-logreplay replay LOG DEV --flush K\n"
-		"       ssc-logreplay replay LOG DEV --between K --seed S\n");
+		"       ssc-logreplay replay LOG DEV --between K --seed S [--keep PERCENT]\n");
 	exit(2);
 }
 
@@ -252,7 +258,7 @@ int main(int argc, char **argv)
 {
 	long long k = -1;
 	unsigned long seed = 1;
-	int log, between = 0, i;
+	int log, between = 0, keep = 50, i;
 
 	if (argc < 3)
 		usage();
@@ -270,6 +276,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--between")) {
 			k = atoll(argv[i + 1]);
 			between = 1;
+		} else if (!strcmp(argv[i], "--keep")) {
+			keep = atoi(argv[i + 1]);
 		} else if (!strcmp(argv[i], "--seed")) {
 			seed = strtoul(argv[i + 1], NULL, 0);
 		} else {
@@ -278,5 +286,7 @@ int main(int argc, char **argv)
 	}
 	if (i != argc || k < 0)
 		usage();
-	return cmd_replay(log, argv[3], k, between, seed);
+	if (keep < 0 || keep > 100)
+		usage();
+	return cmd_replay(log, argv[3], k, between, seed, keep);
 }
