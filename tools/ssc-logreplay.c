@@ -23,16 +23,18 @@
  * count the logged device's logical blocks. dm-log-writes logs a plain
  * write only at the next flush, after every write that completed before
  * that flush was issued, so a state "at flush K" holds exactly what a
- * disk with a volatile cache must hold once flush K completed; between
- * flushes the disk may hold any subset of the completed writes, which is
- * what --between draws (FUA writes are logged when they complete and are
- * always kept). DEV must hold zeros (the log starts on a zeroed device).
+ * disk with a volatile cache must hold once flush K completed. --between
+ * K is the state just before flush K+1 completes: every FUA write logged
+ * before it (FUA writes are logged when they complete) and a random
+ * subset of the plain writes of flush K+1's group, which may or may not
+ * have reached the media. DEV must hold zeros (the log starts on a zeroed
+ * device).
  *
  * DEV is written with O_DIRECT. Discards are replayed as zeros. The last line printed is
  *   CUT flush=K entries=E writes=W dropped=D mark=NAME
- * where NAME is the last mark logged before the first flush not replayed
- * (every write a mark's writer had seen flushed is in the replayed state),
- * or "-".
+ * where NAME is the last mark logged before the cut (with --flush, before
+ * the end of flush K; with --between, before flush K+1), or "-": every
+ * write that mark's writer had seen flushed must be in the state.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -218,20 +220,29 @@ static int cmd_replay(int log, const char *devpath, long long k, int between,
 		apply(log, dev, &ents[i], buf, bufsz);
 		nw += ents[i].nr != 0;
 	}
-	/* then the group of flush K+1, up to it (not including it) */
-	for (i = stop; i < nents && !is_flush(&ents[i]); i++) {
-		const struct entry *e = &ents[i];
+	/*
+	 * --between: the power goes just before flush K+1 completes. Every
+	 * FUA write logged by then completed (kept), every mark logged by
+	 * then counts, and each plain write of flush K+1's group may or may
+	 * not have reached the media. --flush: the power goes right after
+	 * flush K; what is logged after it has not happened yet.
+	 */
+	i = stop;
+	if (between) {
+		for (; i < nents && !is_flush(&ents[i]); i++) {
+			const struct entry *e = &ents[i];
 
-		if (e->flags & LOG_MARK_FLAG || !e->nr || !between)
-			continue;
-		if (!(e->flags & LOG_FUA_FLAG) && random() % 100 >= keep) {
-			ndrop++;
-			continue;
+			if (e->flags & LOG_MARK_FLAG || !e->nr)
+				continue;
+			if (!(e->flags & LOG_FUA_FLAG) && random() % 100 >= keep) {
+				ndrop++;
+				continue;
+			}
+			apply(log, dev, e, buf, bufsz);
+			nw++;
 		}
-		apply(log, dev, e, buf, bufsz);
-		nw++;
 	}
-	/* the last mark before the first flush not replayed */
+	/* the last mark logged before the cut */
 	for (uint64_t m = 0; m < i; m++)
 		if (ents[m].flags & LOG_MARK_FLAG)
 			mark = ents[m].mark;
