@@ -36,12 +36,12 @@
  * garbage, another unit's data or older than the last flush.
  */
 #define _GNU_SOURCE
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/fs.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,18 +86,6 @@ struct unit_hdr {
 	uint64_t run;
 	uint64_t seed;
 };
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "ssc-crashtest: ");
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
 
 static uint64_t mix64(uint64_t x)
 {
@@ -167,10 +155,10 @@ static uint64_t dev_bytes(int fd)
 	uint64_t b;
 
 	if (fstat(fd, &st))
-		die("fstat: %s", strerror(errno));
+		errx(2, "fstat: %s", strerror(errno));
 	if (S_ISBLK(st.st_mode)) {
 		if (ioctl(fd, BLKGETSIZE64, &b))
-			die("BLKGETSIZE64: %s", strerror(errno));
+			errx(2, "BLKGETSIZE64: %s", strerror(errno));
 		return b;
 	}
 	return (uint64_t)st.st_size;
@@ -186,12 +174,22 @@ static uint32_t dev_unit(int fd)
 	return 512;
 }
 
+/* O_DIRECT where the file system has it (tmpfs has not) */
+static int open_direct(const char *path, int flags)
+{
+	int fd = open(path, flags | O_DIRECT);
+
+	if (fd < 0 && errno == EINVAL)
+		fd = open(path, flags);
+	return fd;
+}
+
 static void *xalign(size_t n)
 {
 	void *p;
 
 	if (posix_memalign(&p, 4096, n ? n : 4096))
-		die("out of memory");
+		errx(2, "out of memory");
 	memset(p, 0, n);
 	return p;
 }
@@ -224,7 +222,7 @@ static void journal_open(struct journal *j, const char *path, int create)
 
 	j->fd = open(path, O_RDWR | (create ? O_CREAT : 0), 0644);
 	if (j->fd < 0)
-		die("%s: %s", path, strerror(errno));
+		errx(2, "%s: %s", path, strerror(errno));
 	j->nrec = 0;
 	j->recs = NULL;
 	for (;;) {
@@ -236,7 +234,7 @@ static void journal_open(struct journal *j, const char *path, int create)
 			cap = cap ? 2 * cap : 64;
 			j->recs = realloc(j->recs, cap * sizeof(*j->recs));
 			if (!j->recs)
-				die("out of memory");
+				errx(2, "out of memory");
 		}
 		memcpy(&j->recs[j->nrec++], buf, sizeof(struct record));
 	}
@@ -254,7 +252,7 @@ static void journal_append(struct journal *j, struct record *r)
 	((struct record *)buf)->crc = ssc_crc32c(0, buf, REC_SIZE);
 	if (pwrite(j->fd, buf, REC_SIZE, (off_t)(j->nrec * REC_SIZE)) != REC_SIZE ||
 	    fdatasync(j->fd))
-		die("journal write: %s", strerror(errno));
+		errx(2, "journal write: %s", strerror(errno));
 	j->nrec++;
 	free(buf);
 }
@@ -282,7 +280,7 @@ static void send_mark(uint64_t recno)
 	snprintf(cmd, sizeof(cmd), "dmsetup message %s 0 mark scj%llu",
 		 W.mark, (unsigned long long)recno);
 	if (system(cmd) != 0)
-		die("'%s' failed", cmd);
+		errx(2, "'%s' failed", cmd);
 }
 
 static void base_record(struct record *r, uint32_t type)
@@ -317,7 +315,7 @@ static void *writer(void *arg)
 		n = pwritev2(W.fd, &iov, 1, (off_t)(r.start * W.p.unit),
 			     r.fua ? RWF_DSYNC : 0);
 		if (n != (ssize_t)iov.iov_len)
-			die("write of %u units at unit %llu: %s", r.len,
+			errx(2, "write of %u units at unit %llu: %s", r.len,
 			    (unsigned long long)r.start, n < 0 ? strerror(errno) : "short");
 		atomic_store(&W.done[t], i + 1);
 		if (r.fua) {
@@ -346,7 +344,7 @@ static void do_flush(void)
 	for (t = 0; t < W.p.nthreads; t++)
 		rec.runs[t] = atomic_load(&W.done[t]);
 	if (fdatasync(W.fd))
-		die("fdatasync: %s", strerror(errno));
+		errx(2, "fdatasync: %s", strerror(errno));
 	pthread_mutex_lock(&W.jlock);
 	journal_append(&W.j, &rec);
 	send_mark(W.j.nrec - 1);
@@ -370,13 +368,17 @@ static int cmd_write(const char *dev, const char *jpath, double seconds,
 	uint64_t total = 0;
 	uint32_t t;
 
-	W.fd = open(dev, O_RDWR | O_DIRECT);
+	W.nfua = W.nflush = 0;
+	atomic_store(&W.stop, 0);
+	for (t = 0; t < MAX_THREADS; t++)
+		atomic_store(&W.done[t], 0);
+	W.fd = open_direct(dev, O_RDWR);
 	if (W.fd < 0)
-		die("%s: %s", dev, strerror(errno));
+		errx(2, "%s: %s", dev, strerror(errno));
 	W.p.unit = dev_unit(W.fd);
 	W.p.units = dev_bytes(W.fd) / W.p.unit;
 	if (W.p.units < (uint64_t)W.p.nthreads * W.p.max_len)
-		die("%s is too small", dev);
+		errx(2, "%s is too small", dev);
 	journal_open(&W.j, jpath, 1);
 	if (W.j.nrec) {
 		struct record *r = &W.j.recs[W.j.nrec - 1];
@@ -384,14 +386,14 @@ static int cmd_write(const char *dev, const char *jpath, double seconds,
 		if (r->seed != W.p.seed || r->units != W.p.units || r->unit != W.p.unit ||
 		    r->nthreads != W.p.nthreads || r->max_len != W.p.max_len ||
 		    r->fua_every != W.p.fua_every)
-			die("the journal was written with other parameters");
+			errx(2, "the journal was written with other parameters");
 		if (r->cycle >= W.cycle)
-			die("the journal already has cycle %u", r->cycle);
+			errx(2, "the journal already has cycle %u", r->cycle);
 	}
 	pthread_mutex_init(&W.jlock, NULL);
 	for (t = 0; t < W.p.nthreads; t++)
 		if (pthread_create(&th[t], NULL, writer, (void *)(uintptr_t)t))
-			die("pthread_create failed");
+			errx(2, "pthread_create failed");
 	srand((unsigned int)(W.p.seed ^ W.cycle));
 	while (now() < end) {
 		usleep((useconds_t)(1000 * (1 + rand() % flush_ms)));
@@ -406,6 +408,10 @@ static int cmd_write(const char *dev, const char *jpath, double seconds,
 	printf("cycle %u: %llu writes (%llu with FUA), %llu flushes, journal %llu records\n",
 	       W.cycle, (unsigned long long)total, (unsigned long long)W.nfua,
 	       (unsigned long long)W.nflush, (unsigned long long)W.j.nrec);
+	pthread_mutex_destroy(&W.jlock);
+	close(W.fd);
+	close(W.j.fd);
+	free(W.j.recs);
 	return 0;
 }
 
@@ -432,7 +438,7 @@ static const struct run *get_run(uint32_t c, uint32_t t, uint64_t i)
 			rs->cap = rs->cap ? 2 * rs->cap : 1024;
 			rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
 			if (!rs->r)
-				die("out of memory");
+				errx(2, "out of memory");
 		}
 		rs->r[rs->n] = gen_run(&VP, c, t, rs->n);
 		rs->n++;
@@ -454,7 +460,7 @@ static void require(uint32_t c, uint32_t t, uint64_t i)
 	uint64_t k = key(c, i), u;
 
 	if (!r)
-		die("journal names an impossible run");
+		errx(2, "journal names an impossible run");
 	for (u = r->start; u < r->start + r->len; u++)
 		if (req[u] < k)
 			req[u] = k;
@@ -476,6 +482,7 @@ static int cmd_verify(const char *dev, const char *jpath, long long nrec_max, in
 		n = (uint64_t)nrec_max;
 	if (j.nrec == 0) {
 		printf("verify: empty journal, nothing to check\n");
+		close(j.fd);
 		return 0;
 	}
 	VP.seed = j.recs[0].seed;
@@ -488,14 +495,14 @@ static int cmd_verify(const char *dev, const char *jpath, long long nrec_max, in
 	vruns = calloc((size_t)(vcycles + 1) * MAX_THREADS, sizeof(*vruns));
 	req = calloc(VP.units, sizeof(*req));
 	if (!vruns || !req)
-		die("out of memory");
+		errx(2, "out of memory");
 
 	for (k = 0; k < n; k++) {
 		struct record *r = &j.recs[k];
 
 		if (r->cycle != cur) {
 			if (r->cycle < cur)
-				die("journal record %llu goes back to cycle %u",
+				errx(2, "journal record %llu goes back to cycle %u",
 				    (unsigned long long)k, r->cycle);
 			cur = r->cycle;
 			memset(done, 0, sizeof(done));
@@ -510,11 +517,11 @@ static int cmd_verify(const char *dev, const char *jpath, long long nrec_max, in
 		}
 	}
 
-	fd = open(dev, O_RDONLY | O_DIRECT);
+	fd = open_direct(dev, O_RDONLY);
 	if (fd < 0)
-		die("%s: %s", dev, strerror(errno));
+		errx(2, "%s: %s", dev, strerror(errno));
 	if (dev_unit(fd) != VP.unit || dev_bytes(fd) / VP.unit < VP.units)
-		die("%s does not match the journal's device (%u-byte units, %llu units)",
+		errx(2, "%s does not match the journal's device (%u-byte units, %llu units)",
 		    dev, VP.unit, (unsigned long long)VP.units);
 	buf = xalign(chunk);
 	want = xalign(VP.unit);
@@ -526,7 +533,7 @@ static int cmd_verify(const char *dev, const char *jpath, long long nrec_max, in
 			cnt = VP.units - u;
 		got = pread(fd, buf, cnt * VP.unit, (off_t)(u * VP.unit));
 		if (got != (ssize_t)(cnt * VP.unit))
-			die("read at unit %llu: %s", (unsigned long long)u,
+			errx(2, "read at unit %llu: %s", (unsigned long long)u,
 			    got < 0 ? strerror(errno) : "short");
 		for (m = 0; m < cnt; m++, u++) {
 			uint8_t *p = buf + m * VP.unit;
@@ -575,6 +582,14 @@ static int cmd_verify(const char *dev, const char *jpath, long long nrec_max, in
 		}
 	}
 	close(fd);
+	close(j.fd);
+	free(j.recs);
+	free(buf);
+	free(want);
+	for (k = 0; k < (uint64_t)(vcycles + 1) * MAX_THREADS; k++)
+		free(vruns[k].r);
+	free(vruns);
+	free(req);
 	if (!quiet || nbad)
 		printf("verify: %llu units checked against %llu journal records (cycles 1-%u): %llu required by flushes, %llu hold the flushed write, %llu a newer one, %llu zero; %llu bad\n",
 		       (unsigned long long)VP.units, (unsigned long long)n, cur,
@@ -640,10 +655,10 @@ int main(int argc, char **argv)
 		usage();
 	if (!strcmp(cmd, "write")) {
 		if (W.cycle < 1 || W.cycle >= (1u << 23))
-			die("--cycle must be 1 or more");
+			errx(2, "--cycle must be 1 or more");
 		if (W.p.nthreads < 1 || W.p.nthreads > MAX_THREADS || W.p.max_len < 1 ||
 		    W.p.max_len > 1024 || flush_ms < 1)
-			die("bad --threads, --max-len or --flush-ms");
+			errx(2, "bad --threads, --max-len or --flush-ms");
 		return cmd_write(dev, jpath, seconds, flush_ms);
 	}
 	if (!strcmp(cmd, "verify"))

@@ -37,9 +37,9 @@
  * write that mark's writer had seen flushed must be in the state.
  */
 #define _GNU_SOURCE
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,18 +78,6 @@ static uint32_t ssize;
 static struct entry *ents;
 static uint64_t nents;
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "ssc-logreplay: ");
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
 static void read_log(int fd)
 {
 	struct log_write_super sb;
@@ -97,28 +85,28 @@ static void read_log(int fd)
 	uint64_t off, i;
 
 	if (pread(fd, &sb, sizeof(sb), 0) != sizeof(sb))
-		die("cannot read the log super");
+		errx(2, "cannot read the log super");
 	if (sb.magic != WRITE_LOG_MAGIC)
-		die("not a dm-log-writes log (magic %llx)", (unsigned long long)sb.magic);
+		errx(2, "not a dm-log-writes log (magic %llx)", (unsigned long long)sb.magic);
 	if (sb.version != WRITE_LOG_VERSION)
-		die("log version %llu, expected 1", (unsigned long long)sb.version);
+		errx(2, "log version %llu, expected 1", (unsigned long long)sb.version);
 	if (sb.sectorsize < 512 || sb.sectorsize > 65536 || (sb.sectorsize & (sb.sectorsize - 1)))
-		die("bad log sector size %u", sb.sectorsize);
+		errx(2, "bad log sector size %u", sb.sectorsize);
 	if (sb.nr_entries > 100000000ull)
-		die("implausible entry count %llu", (unsigned long long)sb.nr_entries);
+		errx(2, "implausible entry count %llu", (unsigned long long)sb.nr_entries);
 	ssize = sb.sectorsize;
 	nents = sb.nr_entries;
 	ents = calloc(nents ? nents : 1, sizeof(*ents));
 	hdr = malloc(ssize);
 	if (!ents || !hdr)
-		die("out of memory");
+		errx(2, "out of memory");
 	off = ssize;
 	for (i = 0; i < nents; i++) {
 		struct log_write_entry le;
 		struct entry *e = &ents[i];
 
 		if (pread(fd, hdr, ssize, (off_t)off) != (ssize_t)ssize)
-			die("log truncated at entry %llu", (unsigned long long)i);
+			errx(2, "log truncated at entry %llu", (unsigned long long)i);
 		memcpy(&le, hdr, sizeof(le));
 		e->sector = le.sector;
 		e->nr = le.nr_sectors;
@@ -127,14 +115,14 @@ static void read_log(int fd)
 			size_t n = le.data_len < sizeof(e->mark) ? le.data_len : sizeof(e->mark) - 1;
 
 			if (le.data_len > ssize - sizeof(le))
-				die("entry %llu: mark too long", (unsigned long long)i);
+				errx(2, "entry %llu: mark too long", (unsigned long long)i);
 			memcpy(e->mark, hdr + sizeof(le), n);
 			e->mark[n] = 0;
 		} else if (le.data_len) {
-			die("entry %llu: inline data is not supported", (unsigned long long)i);
+			errx(2, "entry %llu: inline data is not supported", (unsigned long long)i);
 		}
 		if (e->nr > (1ull << 32))
-			die("entry %llu: implausible length", (unsigned long long)i);
+			errx(2, "entry %llu: implausible length", (unsigned long long)i);
 		off += ssize;
 		e->pos = off;
 		if (!(le.flags & LOG_DISCARD_FLAG))
@@ -153,9 +141,9 @@ static void apply(int log, int dev, const struct entry *e, uint8_t *buf, size_t 
 		if (e->flags & LOG_DISCARD_FLAG)
 			memset(buf, 0, n);
 		else if (pread(log, buf, n, (off_t)(e->pos + done)) != (ssize_t)n)
-			die("log read failed: %s", strerror(errno));
+			errx(2, "log read failed: %s", strerror(errno));
 		if (pwrite(dev, buf, n, (off_t)(e->sector * ssize + done)) != (ssize_t)n)
-			die("replay write at sector %llu failed: %s",
+			errx(2, "replay write at sector %llu failed: %s",
 			    (unsigned long long)e->sector, strerror(errno));
 		done += n;
 	}
@@ -204,16 +192,16 @@ static int cmd_replay(int log, const char *devpath, long long k, int between,
 	void *buf;
 
 	if (dev < 0)
-		die("%s: %s", devpath, strerror(errno));
+		errx(2, "%s: %s", devpath, strerror(errno));
 	if (posix_memalign(&buf, 4096, bufsz))
-		die("out of memory");
+		errx(2, "out of memory");
 	srandom((unsigned int)seed);
 	/* entries before @stop are replayed in full: up to flush K */
 	for (stop = 0; stop < nents && nflush < (uint64_t)k; stop++)
 		if (is_flush(&ents[stop]))
 			nflush++;
 	if (nflush < (uint64_t)k)
-		die("the log has only %llu flushes", (unsigned long long)nflush);
+		errx(2, "the log has only %llu flushes", (unsigned long long)nflush);
 	for (i = 0; i < stop; i++) {
 		if (ents[i].flags & LOG_MARK_FLAG)
 			continue;
@@ -247,7 +235,7 @@ static int cmd_replay(int log, const char *devpath, long long k, int between,
 		if (ents[m].flags & LOG_MARK_FLAG)
 			mark = ents[m].mark;
 	if (fsync(dev))
-		die("fsync %s: %s", devpath, strerror(errno));
+		errx(2, "fsync %s: %s", devpath, strerror(errno));
 	close(dev);
 	free(buf);
 	printf("CUT flush=%lld entries=%llu writes=%llu dropped=%llu mark=%s\n", k,
@@ -275,7 +263,7 @@ int main(int argc, char **argv)
 		usage();
 	log = open(argv[2], O_RDONLY);
 	if (log < 0)
-		die("%s: %s", argv[2], strerror(errno));
+		errx(2, "%s: %s", argv[2], strerror(errno));
 	read_log(log);
 	if (!strcmp(argv[1], "list") && argc == 3)
 		return cmd_list();
