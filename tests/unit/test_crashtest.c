@@ -19,7 +19,7 @@
 #include "../../tools/ssc-crashtest.c"
 #undef main
 
-static char dir[256], img[300], jrn[300], snap[300];
+static char dir[256], img[300], jrn[300], snap[300], jrn_tmp[300];
 
 static void copy_file(const char *from, const char *to)
 {
@@ -74,6 +74,7 @@ static void test_crashtest(void **state)
 	snprintf(img, sizeof(img), "%s/img", dir);
 	snprintf(jrn, sizeof(jrn), "%s/journal", dir);
 	snprintf(snap, sizeof(snap), "%s/snap", dir);
+	snprintf(jrn_tmp, sizeof(jrn_tmp), "%s/stale", dir);
 	f = fopen(img, "wb");
 	assert_non_null(f);
 	assert_int_equal(ftruncate(fileno(f), 2 << 20), 0);
@@ -97,6 +98,30 @@ static void test_crashtest(void **state)
 	assert_int_equal(cmd_verify(snap, jrn, -1, 1), 1);
 	/* ... and right for the journal as it was after cycle 1 */
 	assert_int_equal(cmd_verify(snap, jrn, (long long)nrec1, 1), 0);
+	/* one unit back to its value after cycle 1: stale */
+	{
+		unsigned char a[512], b[512];
+		int fa = open(img, O_RDONLY), fb = open(snap, O_RDONLY);
+		long u, found = -1;
+
+		assert_true(fa >= 0 && fb >= 0);
+		for (u = 0; u < 4096 && found < 0; u++) {
+			assert_int_equal(pread(fa, a, 512, u * 512), 512);
+			assert_int_equal(pread(fb, b, 512, u * 512), 512);
+			if (memcmp(a, b, 512) && ((struct unit_hdr *)b)->magic == UNIT_MAGIC)
+				found = u;
+		}
+		close(fa);
+		assert_true(found >= 0);
+		copy_file(img, jrn_tmp);
+		fa = open(jrn_tmp, O_RDWR);
+		assert_int_equal(pwrite(fa, b, 512, found * 512), 512);
+		close(fa);
+		close(fb);
+		assert_int_equal(cmd_verify(jrn_tmp, jrn, -1, 1), 1);
+		unlink(jrn_tmp);
+	}
+
 	/* with no record, nothing is required: zeros pass */
 	f = fopen(snap, "wb");
 	assert_non_null(f);
