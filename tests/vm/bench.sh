@@ -25,7 +25,7 @@
 
 : "${ORIGIN_MB:=640}" "${CACHE_MB:=64}" "${META_MB:=8}" "${HIT_MB:=32}"
 : "${WR_MB:=48}" "${DELAY_MS:=2}" "${BLOCK_SECTORS:=128}"
-: "${T_HIT:=3}" "${R_HIT:=1}" "${T_ZWARM:=8}" "${T_Z:=6}"
+: "${T_HIT:=3}" "${R_HIT:=1}" "${T_ZWARM:=6}" "${T_Z:=5}"
 : "${T_SWARM:=8}" "${T_S:=6}" "${T_W:=6}" "${T_DRAIN:=15}"
 : "${CONTENDERS:=ssc-wt-lru ssc-wt-lfu ssc-wb-lru ssc-wb-lfu ssc-rc-lru ssc-rc-lfu dmc-wt dmc-wb bc-wt bc-wb}"
 : "${SCAN_CONTENDERS:=ssc-wt-lru ssc-wt-lfu dmc-wt bc-wt}"
@@ -84,6 +84,10 @@ c_create() {
 	slow) DEV=$origin ;;
 	linear|ssc-*|dmc-*|wc)
 		case $C in
+		# every cache starts cold: ssdcache would load the previous
+		# contender's clean cache from its superblock (or refuse one
+		# formatted for another size, as simcmp leaves it)
+		ssc-*) dd if=/dev/zero of="$CACHE" bs=1M count=1 oflag=direct 2>/dev/null ;;
 		dmc-*) dd if=/dev/zero of="$META" bs=4096 count=1 oflag=direct 2>/dev/null ;;
 		wc) dd if=/dev/zero of="$CACHE" bs=4096 count=1 oflag=direct 2>/dev/null ;;
 		esac
@@ -118,6 +122,12 @@ c_create() {
 				[ -d "$_u" ] && echo "${_u##*/}" >"/sys/block/$BCDEV/bcache/attach"
 			done
 			sleep 1
+		fi
+		if grep -q "no cache" "/sys/block/$BCDEV/bcache/state"; then
+			log "bcache did not attach its cache (too small for bcache? see the kernel log)"
+			echo "CFG,$C,make-bcache $_args; state $(cat "/sys/block/$BCDEV/bcache/state")"
+			c_remove
+			return 1
 		fi
 		echo "$_mode" >"/sys/block/$BCDEV/bcache/cache_mode"
 		# bcache.rst, "Troubleshooting performance": the congestion
@@ -470,7 +480,7 @@ scale() {
 
 # 7. Warm-up: zipf 1.1 reads over the whole (slow) origin on a cold cache,
 # T_WU seconds; every WU_SLICE seconds, the reads, hits and misses of the
-# slice. hit ratio: the target's read counters (bcache has none that are
+# slice (c_create starts every cache cold). hit ratio: the target's read counters (bcache has none that are
 # updated at once: its byte hit ratio, 1 - origin_frac, is used).
 : "${T_WU:=30}" "${WU_SLICE:=1}" "${WU_CONTENDERS:=ssc-wt-lfu ssc-wt-lru dmc-wt bc-wt}"
 
@@ -484,8 +494,6 @@ dev_reads() {
 warmup() {
 	log "== warm-up (zipf 1.1, ${T_WU}s in ${WU_SLICE}s slices, cold caches)"
 	for c in $WU_CONTENDERS; do
-		# a cold start: no superblock, so ssdcache formats the cache
-		case $c in ssc-*) dd if=/dev/zero of="$CACHE" bs=1M count=1 oflag=direct 2>/dev/null ;; esac
 		start "$c" || continue
 		_dev=$DEV
 		$FIO --name=wu --filename="$DEV" --rw=randread --bs=4k --iodepth=16 --random_distribution=zipf:1.1 \
@@ -501,7 +509,7 @@ warmup() {
 				  if ($5 == "-") { h = "-"; m = "-"; hr = "-" }
 				  else { h = $11 - $5; m = $12 - $6; hr = (h + m) ? sprintf("%.4f", h / (h + m)) : "-" }
 				  of = s > 0 ? sprintf("%.4f", o / s) : "-"
-				  printf "CSV,warmup,%s,%d,%.0f,-,-,%s,%s,%s,%s,ios=%d t=%.1f\n", c, i, dt > 0 ? n / dt : 0, h, m, hr, of, $14 + n, $7 - $13 }')
+				  printf "CSV,warmup,%s,%d,%.0f,-,-,%s,%s,%s,%s,ios=%d t=%.1f\n", c, i, (dt > 0 ? n / dt : 0), h, m, hr, of, $14 + n, $7 - $13 }')
 			echo "$_line"
 			_cum=${_line##*ios=}
 			_cum=${_cum%% *}
