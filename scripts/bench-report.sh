@@ -47,6 +47,8 @@ function seen(c) { if (!(c in isc)) { isc[c] = 1; order[++nc] = c } }
 	if (w == "scale-free") { sfree[c] = $11; next }
 	if (w == "warmup") {
 		if (!(c in wseen)) { wseen[c] = 1; word[++nwu] = c }
+		# a slice without reads (fio starting or done) says nothing
+		if ($4 == 0 || kv($11, "ios") == wio[c, wn[c]]) next
 		k = ++wn[c]
 		wio[c, k] = kv($11, "ios"); wt[c, k] = kv($11, "t"); wiops[c, k] = $4
 		whr[c, k] = ($9 != "-") ? $9 : (($10 != "-") ? 1 - $10 : "")
@@ -176,7 +178,7 @@ END {
 				" bytes; md_bytes_per_block " kv(smem[s1], "md_bytes_per_block")
 		}
 		print ""
-		print "4 KiB random read hits over the same number of blocks spread over the whole cache (one per set), rounds alternating the sizes."
+		print "4 KiB random read hits over the same number of blocks spread over the whole cache, rounds alternating the sizes."
 		print "x null_blk = IOPS / IOPS of the raw null_blk with the same offsets, measured right before (median over rounds);"
 		print "vs smallest = IOPS / IOPS of the smallest cache: the cost per I/O does not grow with the cache size when it stays near 1.0."
 		print ""
@@ -201,10 +203,10 @@ END {
 		print "## 7. Warm-up: zipf 1.1 reads over the slow origin on a cold cache, hit ratio per slice"
 		print ""
 		print "steady = hit ratio over the last quarter of the slices (weighted by reads); warm-up = reads (and seconds) until the"
-		print "first slice whose hit ratio reached 90 % of steady. hit ratio: the target'"'"'s read counters, for bcache the byte hit ratio"
+		print "first slice whose hit ratio reached 90 % of steady (slices without reads left out). hit ratio: the target'"'"'s read counters, for bcache the byte hit ratio"
 		print "measured on the origin (1 - origin sectors read / sectors read)."
 		print ""
-		print "| contender | measured by | steady hit ratio | 90 % of it after reads | after s | reads in total | last slice hit ratio | last slice IOPS |"
+		print "| contender | measured by | steady hit ratio | 90 % of it after reads | after s | reads in total | in s | last slice hit ratio |"
 		print "|---|---|---|---|---|---|---|---|"
 		for (i = 1; i <= nwu; i++) {
 			c = word[i]; n = wn[c]
@@ -214,7 +216,7 @@ END {
 			st = sw ? sh / sw : ""
 			at = "-"; as = "-"
 			if (st != "") for (k = 1; k <= n; k++) if (whr[c, k] != "" && whr[c, k] >= 0.9 * st) { at = wio[c, k]; as = wt[c, k]; break }
-			print "| " c " | " wmet[c] " | " f(st, "%.3f") " | " at " | " as " | " wio[c, n] " | " f(whr[c, n], "%.3f") " | " wiops[c, n] " |"
+			print "| " c " | " wmet[c] " | " f(st, "%.3f") " | " at " | " as " | " wio[c, n] " | " wt[c, n] " | " f(whr[c, n], "%.3f") " |"
 			fn = ENVIRON["PLOTDIR"] "/warmup-" i ".dat"
 			printf "" > fn
 			for (k = 1; k <= n; k++) if (whr[c, k] != "") print wio[c, k], whr[c, k] > fn
