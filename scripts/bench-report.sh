@@ -284,7 +284,7 @@ EOG
 		gnuplot <<EOG
 set terminal png size 800,500
 set output "scale.png"
-set title "ssdcache read hits on null_blk caches of several TiB, kernel $KVER"
+set title "ssdcache read hits on null_blk caches of several TiB, kernel $KVER" noenhanced
 set style data histograms
 set style fill solid 0.8
 set yrange [0:*]
@@ -305,7 +305,7 @@ set title "warm-up: zipf 1.1 reads on a cold cache, hit ratio per slice, kernel 
 set xlabel "reads since the start"
 set ylabel "hit ratio"
 set yrange [0:1]
-set key bottom right
+set key bottom right noenhanced
 plot $plot
 EOG
 	fi
