@@ -310,6 +310,8 @@ simcmp() {
 		printf "R,%d,4096\n", b * 65536 + s * 4096 } }' >/tmp/sim.trace
 	for p in lru lfu; do
 		_sc=$(dm_create simcache "0 4096 linear $CACHE 0") || return 1
+		# cold, as ssc-sim: not the cache the previous policy left
+		dd if=/dev/zero of="$_sc" bs=1M count=1 oflag=direct 2>/dev/null
 		DEV=$(dm_create bench "0 $OSECT ssdcache $origin $_sc blocksize $BLOCK_SECTORS assoc 4 writethrough options 1 $p") || return 1
 		C=ssc-sim-$p
 		while IFS=, read -r _op _off _sz; do
@@ -351,8 +353,8 @@ setup() {
 # a null_blk origin twice the largest. Kernel memory of each target
 # (/proc/meminfo deltas around dmsetup create, caches dropped) against its
 # md_bytes_per_block; then 4 KiB random read hits over SCALE_SET blocks
-# spread over the whole cache (one 4 KiB sub-block each, every
-# STRIDE MiB, STRIDE odd so that they land in distinct sets), QD1 and QD32,
+# spread over the whole cache (one 4 KiB sub-block each, a stride apart
+# that gives each its own home set), QD1 and QD32,
 # rounds alternating the sizes and the raw null_blk (same offsets).
 : "${SCALE_TIB:=1 2 4}" "${SCALE_BLOCK:=2048}" "${SCALE_SET:=32768}"
 : "${T_SCALE:=3}" "${R_SCALE:=2}"
@@ -434,20 +436,24 @@ scale() {
 		echo "CSV,scale-mem,ssc-${t}T,1,-,-,-,-,-,-,-,blocks=$(ssc_key "scale$t" blocks) md_bytes_per_block=$(ssc_key "scale$t" md_bytes_per_block) memfree_kib=$(($1 - $7)) slab_kib=$(($9 - $3)) sunreclaim_kib=$((${10} - $4)) vmalloc_kib=$((${11} - $5)) percpu_kib=$((${12} - $6)) create_s=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.1f", b - a }')"
 		_sizes="$_sizes $t"
 	done
-	_hit() {
-		# $1 = TiB: 4 KiB reads at every STRIDE MiB of the first $1 TiB
-		_st=$(($1 * 1024 * 1024 / SCALE_SET))
-		[ $((_st % 2)) = 0 ] && _st=$((_st + 1))
-		echo "--bs=4k --ba=${_st}M --size=$(($1 * 1024 * 1024))M"
-	}
-	_small=${_sizes# }
-	_small=${_small%% *}
+	# the set's stride, in cache blocks: about blocks / SCALE_SET, odd and
+	# coprime with the number of sets, so that its blocks have distinct
+	# home sets (set = block mod sets)
 	for t in $_sizes; do
-		_st=$(($t * 1024 * 1024 / SCALE_SET))
-		[ $((_st % 2)) = 0 ] && _st=$((_st + 1))
+		eval "_st_$t=$(ssc_key "scale$t" sets | awk -v b=$((t * 1024 * 1024 * 2048 / SCALE_BLOCK)) -v n="$SCALE_SET" '
+			function gcd(x, y,   z) { while (y) { z = x % y; x = y; y = z } return x }
+			{ s = int(b / n); if (s % 2 == 0) s++; while (gcd(s, $1) != 1) s += 2; print s }')"
+	done
+	_hit() {
+		# $1 = TiB: 4 KiB reads at every stride of the first $1 TiB
+		eval "_st=\$_st_$1"
+		echo "--bs=4k --ba=$((_st * SCALE_BLOCK / 2))k --size=$(($1 * 1024 * 1024))M"
+	}
+	for t in $_sizes; do
+		eval "_st=\$_st_$t"
 		# one read of every offset of the set: misses that fill the cache
-		fio_run --name=scwarm --filename="/dev/mapper/scale$t" --rw=read:$((_st * 1024 - 4))k --bs=4k --size=$((t * 1024 * 1024))M --iodepth=32
-		log "ssc-${t}T warmed: $(cut -d' ' -f1 /tmp/fio.res) IOPS, used $(ssc_key "scale$t" used) blocks, sets_used $(ssc_key "scale$t" sets_used), read_misses $(ssc_key "scale$t" read_misses)"
+		fio_run --name=scwarm --filename="/dev/mapper/scale$t" --rw=read:$((_st * SCALE_BLOCK / 2 - 4))k --bs=4k --size=$((t * 1024 * 1024))M --iodepth=32
+		log "ssc-${t}T warmed: stride $_st blocks, $(cut -d' ' -f1 /tmp/fio.res) IOPS, used $(ssc_key "scale$t" used) blocks, sets $(ssc_key "scale$t" sets), sets_used $(ssc_key "scale$t" sets_used), read_misses $(ssc_key "scale$t" read_misses)"
 	done
 	_o=$origin
 	origin=$_od
