@@ -25,34 +25,13 @@
 
 : "${ORIGIN_MB:=640}" "${CACHE_MB:=64}" "${META_MB:=8}" "${HIT_MB:=32}"
 : "${WR_MB:=48}" "${DELAY_MS:=2}" "${BLOCK_SECTORS:=128}"
-: "${T_HIT:=3}" "${R_HIT:=1}" "${T_ZWARM:=8}" "${T_Z:=6}"
+: "${T_HIT:=3}" "${R_HIT:=1}" "${T_ZWARM:=6}" "${T_Z:=5}"
 : "${T_SWARM:=8}" "${T_S:=6}" "${T_W:=6}" "${T_DRAIN:=15}"
 : "${CONTENDERS:=ssc-wt-lru ssc-wt-lfu ssc-wb-lru ssc-wb-lfu ssc-rc-lru ssc-rc-lfu dmc-wt dmc-wb bc-wt bc-wb}"
 : "${SCAN_CONTENDERS:=ssc-wt-lru ssc-wt-lfu dmc-wt bc-wt}"
 : "${WRITE_CONTENDERS:=ssc-wt-lfu ssc-wb-lru ssc-wb-lfu dmc-wt dmc-wb wc bc-wt bc-wb}"
 
 FIO="fio --ioengine=libaio --direct=1 --randrepeat=1 --randseed=42 --group_reporting --minimal"
-
-load_ssdcache
-load_modules dm-delay dm-cache dm-cache-smq dm-writecache
-modprobe bcache 2>/dev/null || log "bcache module missing"
-
-_r=$(_vm_ram_next) || exit 1
-FAST=$_r
-origin=$(slow_disk origin "$ORIGIN_MB" "$DELAY_MS") || exit 1
-CACHE=$(ram_disk cache "$CACHE_MB") || exit 1
-META=$(ram_disk meta "$META_MB") || exit 1
-OSECT=$((ORIGIN_MB * 2048))
-log "pre-filling the origin (${ORIGIN_MB} MiB), the fast disk and the cache"
-dd if=/dev/urandom of=/tmp/rand.1m bs=1M count=1 2>/dev/null
-i=0
-while [ $i -lt "$ORIGIN_MB" ]; do
-	cat /tmp/rand.1m
-	i=$((i + 1))
-done | dd of=/dev/mapper/origin-base bs=1M oflag=direct 2>/dev/null
-must dd if=/dev/zero of="$FAST" bs=1M count=$((WR_MB > HIT_MB ? WR_MB : HIT_MB)) oflag=direct 2>/dev/null
-must dd if=/dev/zero of="$CACHE" bs=1M count="$CACHE_MB" oflag=direct 2>/dev/null
-must dd if=/dev/zero of="$META" bs=1M count="$META_MB" oflag=direct 2>/dev/null
 
 # ---------------------------------------------------------------- helpers
 # dev_rsect DEV: sectors read so far from block device DEV.
@@ -105,6 +84,10 @@ c_create() {
 	slow) DEV=$origin ;;
 	linear|ssc-*|dmc-*|wc)
 		case $C in
+		# every cache starts cold: ssdcache would load the previous
+		# contender's clean cache from its superblock (or refuse one
+		# formatted for another size, as simcmp leaves it)
+		ssc-*) dd if=/dev/zero of="$CACHE" bs=1M count=1 oflag=direct 2>/dev/null ;;
 		dmc-*) dd if=/dev/zero of="$META" bs=4096 count=1 oflag=direct 2>/dev/null ;;
 		wc) dd if=/dev/zero of="$CACHE" bs=4096 count=1 oflag=direct 2>/dev/null ;;
 		esac
@@ -140,6 +123,12 @@ c_create() {
 			done
 			sleep 1
 		fi
+		if grep -q "no cache" "/sys/block/$BCDEV/bcache/state"; then
+			log "bcache did not attach its cache (too small for bcache? see the kernel log)"
+			echo "CFG,$C,make-bcache $_args; state $(cat "/sys/block/$BCDEV/bcache/state")"
+			c_remove
+			return 1
+		fi
 		echo "$_mode" >"/sys/block/$BCDEV/bcache/cache_mode"
 		# bcache.rst, "Troubleshooting performance": the congestion
 		# bypass sends I/O to the backing device when the cache device's
@@ -158,7 +147,7 @@ c_create() {
 c_hits() {
 	case $C in
 	ssc-*)
-		dmsetup status bench | tr ' ' '\n' | awk '
+		dmsetup status "${DMNAME:-bench}" | tr ' ' '\n' | awk '
 			p == "read_hits" { h = $0 } p == "read_misses" { m = $0 } { p = $0 }
 			END { print h, m }' ;;
 	dmc-*) dmsetup status bench | awk '{ print $8, $9 }' ;;
@@ -321,6 +310,8 @@ simcmp() {
 		printf "R,%d,4096\n", b * 65536 + s * 4096 } }' >/tmp/sim.trace
 	for p in lru lfu; do
 		_sc=$(dm_create simcache "0 4096 linear $CACHE 0") || return 1
+		# cold, as ssc-sim: not the cache the previous policy left
+		dd if=/dev/zero of="$_sc" bs=1M count=1 oflag=direct 2>/dev/null
 		DEV=$(dm_create bench "0 $OSECT ssdcache $origin $_sc blocksize $BLOCK_SECTORS assoc 4 writethrough options 1 $p") || return 1
 		C=ssc-sim-$p
 		while IFS=, read -r _op _off _sz; do
@@ -334,10 +325,217 @@ simcmp() {
 	done
 }
 
-echo "CFG,origin,$(dmsetup table origin) over $(dmsetup table origin-base)"
-echo "CFG,cache,${CACHE_MB} MiB brd via $(dmsetup table cache); dm-cache metadata ${META_MB} MiB"
+# ---------------------------------------------------------------- devices
+# setup: the origin, cache, metadata and fast disks of every part but
+# "scale" (which runs before, while the VM's memory is still free).
+setup() {
+	_r=$(_vm_ram_next) || exit 1
+	FAST=$_r
+	origin=$(slow_disk origin "$ORIGIN_MB" "$DELAY_MS") || exit 1
+	CACHE=$(ram_disk cache "$CACHE_MB") || exit 1
+	META=$(ram_disk meta "$META_MB") || exit 1
+	log "pre-filling the origin (${ORIGIN_MB} MiB), the fast disk and the cache"
+	dd if=/dev/urandom of=/tmp/rand.1m bs=1M count=1 2>/dev/null
+	i=0
+	while [ $i -lt "$ORIGIN_MB" ]; do
+		cat /tmp/rand.1m
+		i=$((i + 1))
+	done | dd of=/dev/mapper/origin-base bs=1M oflag=direct 2>/dev/null
+	must dd if=/dev/zero of="$FAST" bs=1M count=$((WR_MB > HIT_MB ? WR_MB : HIT_MB)) oflag=direct 2>/dev/null
+	must dd if=/dev/zero of="$CACHE" bs=1M count="$CACHE_MB" oflag=direct 2>/dev/null
+	must dd if=/dev/zero of="$META" bs=1M count="$META_MB" oflag=direct 2>/dev/null
+	echo "CFG,origin,$(dmsetup table origin) over $(dmsetup table origin-base)"
+	echo "CFG,cache,${CACHE_MB} MiB brd via $(dmsetup table cache); dm-cache metadata ${META_MB} MiB"
+}
+
+# 6. Scale: ssdcache on null_blk without memory backing (no RAM for data),
+# 4 KiB sectors, caches of SCALE_TIB TiB in SCALE_BLOCK-sector blocks over
+# a null_blk origin twice the largest. Kernel memory of each target
+# (/proc/meminfo deltas around dmsetup create, caches dropped) against its
+# md_bytes_per_block; then 4 KiB random read hits over SCALE_SET blocks
+# spread over the whole cache (one 4 KiB sub-block each, a stride apart
+# that gives each its own home set), QD1 and QD32,
+# rounds alternating the sizes and the raw null_blk (same offsets).
+: "${SCALE_TIB:=1 2 4}" "${SCALE_BLOCK:=2048}" "${SCALE_SET:=32768}"
+: "${T_SCALE:=3}" "${R_SCALE:=2}"
+
+# nullb_make NAME SIZE_MB: a null_blk device without memory backing, 4 KiB
+# sectors, made through configfs; prints its /dev path.
+nullb_make() {
+	_d=/sys/kernel/config/nullb/$1
+	mkdir "$_d" || return 1
+	echo 4096 >"$_d/blocksize"
+	echo "$2" >"$_d/size"
+	echo 0 >"$_d/memory_backed"
+	echo 1 >"$_d/power" || return 1
+	for _n in "/dev/$1" "/dev/nullb$(cat "$_d/index")"; do
+		[ -b "$_n" ] && { echo "$_n"; return 0; }
+	done
+	log "null_blk $1 has no device node"
+	return 1
+}
+
+nullb_remove() {
+	echo 0 >"/sys/kernel/config/nullb/$1/power" 2>/dev/null
+	rmdir "/sys/kernel/config/nullb/$1"
+}
+
+# mem_snap: "MemFree MemAvailable Slab SUnreclaim VmallocUsed Percpu" (KiB)
+# after dropping the page cache.
+mem_snap() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	awk '{ v[$1] = $2 } END { print v["MemFree:"], v["MemAvailable:"], v["Slab:"], v["SUnreclaim:"], v["VmallocUsed:"], v["Percpu:"] + 0 }' /proc/meminfo
+}
+
+# ssc_key NAME KEY: a value of ssdcache NAME's status line.
+ssc_key() {
+	dmsetup status "$1" | tr ' ' '\n' | awk -v k="$2" 'p == k { print; exit } { p = $0 }'
+}
+
+scale() {
+	log "== scale (null_blk caches of $SCALE_TIB TiB, blocks of $SCALE_BLOCK sectors)"
+	if ! modprobe null_blk nr_devices=0 || [ ! -d /sys/kernel/config/nullb ]; then
+		echo "CSV,all,scale,0,-,-,-,-,-,-,-,not measured: no null_blk/configfs"
+		return 0
+	fi
+	_max=0
+	for t in $SCALE_TIB; do [ "$t" -gt $_max ] && _max=$t; done
+	_od=$(nullb_make scorigin $((_max * 2 * 1024 * 1024))) || return 0
+	_raw=$(nullb_make scraw $((_max * 1024 * 1024))) || return 0
+	_osect=$(sectors "$_od")
+	# the metadata each size needs (Documentation/ssdcache.rst, Memory), to
+	# skip a size that cannot fit instead of running the VM out of memory
+	_nsub=$((SCALE_BLOCK / 8))
+	_bpb=$((24 + 24 * ((_nsub + 63) / 64)))
+	_sizes=
+	for t in $SCALE_TIB; do
+		_cd=$(nullb_make scc$t $((t * 1024 * 1024))) || continue
+		_blocks=$((t * 1024 * 1024 * 2048 / SCALE_BLOCK))
+		set -- $(mem_snap)
+		_need=$((_blocks * _bpb / 1024))
+		if [ $((_need + _need / 4 + 262144)) -gt "$2" ]; then
+			echo "CSV,scale-mem,ssc-${t}T,1,-,-,-,-,-,-,-,not measured: needs about $((_need / 1024)) MiB of metadata and the VM has $(($2 / 1024)) MiB available"
+			nullb_remove scc$t
+			continue
+		fi
+		_m0="$*"
+		_t0=$(cut -d' ' -f1 /proc/uptime)
+		_tab="0 $_osect ssdcache $_od $_cd blocksize $SCALE_BLOCK assoc 4 writethrough reformat"
+		if ! dmsetup create "scale$t" --table "$_tab" >&2; then
+			set -- $(mem_snap)
+			echo "CSV,scale-mem,ssc-${t}T,1,-,-,-,-,-,-,-,not measured: dmsetup create failed (MemAvailable $(($2 / 1024)) MiB)"
+			nullb_remove scc$t
+			continue
+		fi
+		_t1=$(cut -d' ' -f1 /proc/uptime)
+		echo "scale$t" >>"$_VM_CREATED"
+		[ -b "/dev/mapper/scale$t" ] || dmsetup mknodes "scale$t" >&2
+		echo "CFG,ssc-${t}T,$_tab (cache /dev/${_cd##*/}: null_blk ${t} TiB memory_backed=0 blocksize 4096; origin ${_od}: null_blk $((_max * 2)) TiB)"
+		set -- $_m0 $(mem_snap)
+		echo "CSV,scale-mem,ssc-${t}T,1,-,-,-,-,-,-,-,blocks=$(ssc_key "scale$t" blocks) md_bytes_per_block=$(ssc_key "scale$t" md_bytes_per_block) memfree_kib=$(($1 - $7)) slab_kib=$(($9 - $3)) sunreclaim_kib=$((${10} - $4)) vmalloc_kib=$((${11} - $5)) percpu_kib=$((${12} - $6)) create_s=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.1f", b - a }')"
+		_sizes="$_sizes $t"
+	done
+	# the set's stride, in cache blocks: about blocks / SCALE_SET, odd and
+	# coprime with the number of sets, so that its blocks have distinct
+	# home sets (set = block mod sets)
+	for t in $_sizes; do
+		eval "_st_$t=$(ssc_key "scale$t" sets | awk -v b=$((t * 1024 * 1024 * 2048 / SCALE_BLOCK)) -v n="$SCALE_SET" '
+			function gcd(x, y,   z) { while (y) { z = x % y; x = y; y = z } return x }
+			{ s = int(b / n); if (s % 2 == 0) s++; while (gcd(s, $1) != 1) s += 2; print s }')"
+	done
+	_hit() {
+		# $1 = TiB: 4 KiB reads at every stride of the first $1 TiB
+		eval "_st=\$_st_$1"
+		echo "--bs=4k --ba=$((_st * SCALE_BLOCK / 2))k --size=$(($1 * 1024 * 1024))M"
+	}
+	for t in $_sizes; do
+		eval "_st=\$_st_$t"
+		# one read of every offset of the set: misses that fill the cache
+		fio_run --name=scwarm --filename="/dev/mapper/scale$t" --rw=read:$((_st * SCALE_BLOCK / 2 - 4))k --bs=4k --size=$((t * 1024 * 1024))M --iodepth=32
+		log "ssc-${t}T warmed: stride $_st blocks, $(cut -d' ' -f1 /tmp/fio.res) IOPS, used $(ssc_key "scale$t" used) blocks, sets $(ssc_key "scale$t" sets), sets_used $(ssc_key "scale$t" sets_used), read_misses $(ssc_key "scale$t" read_misses)"
+	done
+	_o=$origin
+	origin=$_od
+	r=1
+	while [ $r -le "$R_SCALE" ]; do
+		for qd in 1 32; do
+			for t in $_sizes; do
+				# the raw null_blk with the same offsets, then the cache
+				C=null@ssc-${t}T DEV=$_raw
+				measure "scale-qd$qd" "$r" --rw=randread $(_hit "$t") --iodepth=$qd --time_based --runtime="$T_SCALE"
+				C=ssc-${t}T DEV=/dev/mapper/scale$t DMNAME=scale$t
+				measure "scale-qd$qd" "$r" --rw=randread $(_hit "$t") --iodepth=$qd --time_based --runtime="$T_SCALE"
+				DMNAME=
+			done
+		done
+		r=$((r + 1))
+	done
+	origin=$_o C=
+	for t in $_sizes; do
+		set -- $(mem_snap)
+		dm_remove "scale$t"
+		_m0=$1
+		set -- $(mem_snap)
+		echo "CSV,scale-free,ssc-${t}T,1,-,-,-,-,-,-,-,memfree_kib=$(($1 - _m0))"
+	done
+	for t in $SCALE_TIB; do nullb_remove scc$t 2>/dev/null; done
+	nullb_remove scraw
+	nullb_remove scorigin
+}
+
+# 7. Warm-up: zipf 1.1 reads over the whole (slow) origin on a cold cache,
+# T_WU seconds; every WU_SLICE seconds, the reads, hits and misses of the
+# slice (c_create starts every cache cold). hit ratio: the target's read counters (bcache has none that are
+# updated at once: its byte hit ratio, 1 - origin_frac, is used).
+: "${T_WU:=30}" "${WU_SLICE:=1}" "${WU_CONTENDERS:=ssc-wt-lfu ssc-wt-lru dmc-wt bc-wt}"
+
+# dev_reads DEV: "reads_completed sectors_read" of block device DEV.
+dev_reads() {
+	_mm=$(stat -L -c '%t %T' "$1")
+	set -- $_mm
+	awk '{ print $1, $3 }' "/sys/dev/block/$((0x$1)):$((0x$2))/stat"
+}
+
+warmup() {
+	log "== warm-up (zipf 1.1, ${T_WU}s in ${WU_SLICE}s slices, cold caches)"
+	for c in $WU_CONTENDERS; do
+		start "$c" || continue
+		_dev=$DEV
+		$FIO --name=wu --filename="$DEV" --rw=randread --bs=4k --iodepth=16 --random_distribution=zipf:1.1 \
+			--size=${ORIGIN_MB}M --time_based --runtime="$T_WU" >/tmp/wu.terse 2>/tmp/wu.err &
+		_pid=$!
+		set -- $(cut -d' ' -f1 /proc/uptime) $(dev_reads "$_dev") $(dev_rsect "$origin") $(c_hits)
+		_prev="$*" _start=$1 _cum=0 i=1
+		while kill -0 $_pid 2>/dev/null; do
+			sleep "$WU_SLICE"
+			set -- $_prev $(cut -d' ' -f1 /proc/uptime) $(dev_reads "$_dev") $(dev_rsect "$origin") $(c_hits)
+			_line=$(echo "$* $_start $_cum" | awk -v c="$c" -v i="$i" '
+				{ dt = $7 - $1; n = $8 - $2; s = $9 - $3; o = $10 - $4
+				  if ($5 == "-") { h = "-"; m = "-"; hr = "-" }
+				  else { h = $11 - $5; m = $12 - $6; hr = (h + m) ? sprintf("%.4f", h / (h + m)) : "-" }
+				  of = s > 0 ? sprintf("%.4f", o / s) : "-"
+				  printf "CSV,warmup,%s,%d,%.0f,-,-,%s,%s,%s,%s,ios=%d t=%.1f\n", c, i, (dt > 0 ? n / dt : 0), h, m, hr, of, $14 + n, $7 - $13 }')
+			echo "$_line"
+			_cum=${_line##*ios=}
+			_cum=${_cum%% *}
+			shift 6
+			_prev="$*"
+			i=$((i + 1))
+		done
+		wait $_pid || cat /tmp/wu.err >&2
+		c_remove
+	done
+}
+load_ssdcache
+load_modules dm-delay dm-cache dm-cache-smq dm-writecache
+modprobe bcache 2>/dev/null || log "bcache module missing"
+OSECT=$((ORIGIN_MB * 2048))
+PARTS=${BENCH_PARTS:-scale simcmp hit_path zipf scan writes warmup}
 echo "CFG,kernel,$(uname -r)"
-for part in ${BENCH_PARTS:-simcmp hit_path zipf scan writes}; do
-	$part
+case " $PARTS " in *" scale "*) scale ;; esac
+setup
+for part in $PARTS; do
+	[ "$part" = scale ] || $part
 done
 log "bench done"
