@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "ssdcache/ssc_core.h"
+#include "ssdcache/ssc_format.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -396,6 +397,7 @@ struct sim_opts {
 	enum ssc_policy policy;
 	uint32_t opts;		/* SSC_OPT_SKIP_WRITE_INSERT, SSC_OPT_EVICT_ON_WRITE */
 	bool writes_as_reads;	/* every access reads (as reference simulators) */
+	bool layout;		/* leave room for the on-disk metadata, as the module */
 };
 
 struct sim_stats {
@@ -437,6 +439,12 @@ int sim_init(struct sim *s, const struct sim_opts *o, uint64_t origin_sectors,
 	s->o = *o;
 	rc = ssc_geom_init(&g, &cfg, origin_sectors ? origin_sectors : 1,
 			   o->cache_bytes >> 9, o->lbs, err);
+	if (!rc && o->layout) {
+		uint64_t md_blocks;
+
+		/* the superblock and the metadata slots take their share */
+		rc = ssc_layout(&g, o->cache_bytes >> 9, &md_blocks, err);
+	}
 	if (rc)
 		return rc;
 	rc = ssc_cache_init(&s->c, &g, o->policy, sim_zalloc, NULL);
@@ -961,7 +969,7 @@ int main(int argc, char **argv)
 	struct sim_opts o = {
 		.cache_bytes = 64ull << 20, .block_sectors = SSC_DEFAULT_BLOCK,
 		.assoc = SSC_DEFAULT_ASSOC, .lbs = 512, .mode = SSC_WRITETHROUGH,
-		.policy = SSC_LFU,
+		.policy = SSC_LFU, .layout = true,
 	};
 	enum sim_fmt fmt = FMT_AUTO;
 	const char *sizes = NULL;
