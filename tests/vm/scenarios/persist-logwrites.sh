@@ -24,7 +24,7 @@ load_modules dm-log-writes
 CMB=8
 CS=$((CMB * 2048))
 ARGS="blocksize 64 writeback"
-MARK_CUTS=${MARK_CUTS:-5}
+MARK_CUTS=${MARK_CUTS:-4}
 FLUSH_CUTS=${FLUSH_CUTS:-3}
 BETWEEN_CUTS=${BETWEEN_CUTS:-2}
 logdev=$(_vm_ram_next) || exit 1
