@@ -22,12 +22,6 @@
 
 #include "ssdcache/ssc_format.h"
 
-static void *zalloc(size_t size, void *arg)
-{
-	(void)arg;
-	return calloc(1, size ? size : 1);
-}
-
 static void put64(uint8_t *p, uint64_t v)
 {
 	int i;
@@ -83,7 +77,7 @@ int main(int argc, char **argv)
 	cfg.block_sectors = (uint32_t)strtoul(argv[4], NULL, 0);
 	if (ssc_geom_init(&g, &cfg, origin_sectors, cache_sectors, 512, &err) ||
 	    ssc_layout(&g, cache_sectors, &md, &err) ||
-	    ssc_cache_init(&c, &g, SSC_LFU, zalloc, NULL)) {
+	    ssc_cache_init(&c, &g, SSC_LFU, ssc_user_zalloc, NULL)) {
 		fprintf(stderr, "ssc-mkimage: %s\n", err);
 		return 1;
 	}

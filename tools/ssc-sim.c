@@ -413,18 +413,6 @@ struct sim {
 	struct sim_stats st;
 };
 
-static void *sim_zalloc(size_t size, void *arg)
-{
-	(void)arg;
-	return calloc(1, size ? size : 1);
-}
-
-static void sim_release(void *p, void *arg)
-{
-	(void)arg;
-	free(p);
-}
-
 int sim_init(struct sim *s, const struct sim_opts *o, uint64_t origin_sectors,
 	     const char **err)
 {
@@ -447,7 +435,7 @@ int sim_init(struct sim *s, const struct sim_opts *o, uint64_t origin_sectors,
 	}
 	if (rc)
 		return rc;
-	rc = ssc_cache_init(&s->c, &g, o->policy, sim_zalloc, NULL);
+	rc = ssc_cache_init(&s->c, &g, o->policy, ssc_user_zalloc, NULL);
 	if (rc)
 		*err = "out of memory";
 	return rc;
@@ -455,7 +443,7 @@ int sim_init(struct sim *s, const struct sim_opts *o, uint64_t origin_sectors,
 
 void sim_exit(struct sim *s)
 {
-	ssc_cache_exit(&s->c, sim_release, NULL);
+	ssc_cache_exit(&s->c, ssc_user_release, NULL);
 }
 
 static uint64_t sim_lookup(struct sim *s, uint64_t ob, const uint64_t *sets,

@@ -29,6 +29,7 @@ struct ssc_counter {
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <errno.h>
 
@@ -38,6 +39,19 @@ struct ssc_counter {
 
 #define ssc_counter_add(c, d)	__atomic_add_fetch(&(c)->v, (d), __ATOMIC_RELAXED)
 #define ssc_counter_read(c)	((uint64_t)__atomic_load_n(&(c)->v, __ATOMIC_RELAXED))
+
+/* The allocator pair ssc_cache_init()/ssc_cache_exit() take, on libc. */
+static inline void *ssc_user_zalloc(size_t size, void *arg)
+{
+	(void)arg;
+	return calloc(1, size ? size : 1);
+}
+
+static inline void ssc_user_release(void *p, void *arg)
+{
+	(void)arg;
+	free(p);
+}
 #endif
 
 #endif /* SSC_ENV_H */

@@ -23,14 +23,7 @@
 
 #include "ssdcache/ssc_core.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz_geom: %s:%d: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
+#include "fuzz.h"
 
 /* Small caches only: the set-operation part allocates the metadata. */
 #define MAX_WAYS_FOR_CACHE 4096
@@ -53,18 +46,6 @@ static uint64_t take(struct reader *r, unsigned int bytes)
 		}
 	}
 	return v;
-}
-
-static void *zalloc(size_t size, void *arg)
-{
-	(void)arg;
-	return calloc(1, size);
-}
-
-static void release(void *p, void *arg)
-{
-	(void)arg;
-	free(p);
 }
 
 static void check_probe(const struct ssc_geom *g, uint64_t oblock)
@@ -153,7 +134,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t sets[SSC_MAX_ASSOC + 1], way, score;
 		unsigned int n, i;
 
-		CHECK(ssc_cache_init(&c, &g, SSC_LRU, zalloc, NULL) == 0);
+		CHECK(ssc_cache_init(&c, &g, SSC_LRU, ssc_user_zalloc, NULL) == 0);
 		CHECK(ssc_bytes_per_block(&g) > 0);
 		for (k = 0; k < 64; k++) {
 			ob = ((uint64_t)k * 2654435761u) % g.origin_blocks;
@@ -180,7 +161,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      g.nsub == 0);
 		}
 		CHECK(ssc_counter_read(&c.nr_dirty) == 0);
-		ssc_cache_exit(&c, release, NULL);
+		ssc_cache_exit(&c, ssc_user_release, NULL);
 	}
 	return 0;
 }

@@ -27,26 +27,7 @@
 
 #include "ssdcache/ssc_format.h"
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz_metadata: %s:%d: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
-
-static void *zalloc(size_t size, void *arg)
-{
-	(void)arg;
-	return calloc(1, size ? size : 1);
-}
-
-static void release(void *p, void *arg)
-{
-	(void)arg;
-	free(p);
-}
+#include "fuzz.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -112,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ssc_geom_init(&g, &cfg, 1 << 16, cache_sectors, lbs[sel & 3], &err) ||
 	    ssc_layout(&g, cache_sectors, &md, &err))
 		return 0;
-	if (ssc_cache_init(&c, &g, SSC_LRU, zalloc, NULL))
+	if (ssc_cache_init(&c, &g, SSC_LRU, ssc_user_zalloc, NULL))
 		goto out;
 	if (mode & 1) {
 		/* valid frame, fuzzed entries */
@@ -158,6 +139,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_cache(&c);
 	}
 out:
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 	return 0;
 }

@@ -14,18 +14,6 @@
 
 #include "ssdcache/ssc_core.h"
 
-static void *zalloc(size_t size, void *arg)
-{
-	(void)arg;
-	return calloc(1, size ? size : 1);
-}
-
-static void release(void *p, void *arg)
-{
-	(void)arg;
-	free(p);
-}
-
 static struct ssc_config cfg_of(uint32_t bs, uint32_t assoc, enum ssc_policy p)
 {
 	struct ssc_config cfg = {
@@ -45,7 +33,7 @@ static void make_cache(struct ssc_cache *c, uint64_t sets, uint32_t assoc,
 	assert_int_equal(ssc_geom_init(&g, &cfg, 1 << 20, sets * 16 * 8, 512,
 				       &err), 0);
 	assert_int_equal(g.nr_sets, sets);
-	assert_int_equal(ssc_cache_init(c, &g, p, zalloc, NULL), 0);
+	assert_int_equal(ssc_cache_init(c, &g, p, ssc_user_zalloc, NULL), 0);
 }
 
 static void test_geometry(void **state)
@@ -171,7 +159,7 @@ static void test_install_find_evict(void **state)
 	ssc_way_evict(&c, w);
 	assert_int_equal(ssc_counter_read(&c.nr_used), 0);
 	assert_int_equal(ssc_set_find(&c, 1, 42), SSC_NO_BLOCK);
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 }
 
 static void fill_set(struct ssc_cache *c, uint64_t set, uint64_t base)
@@ -207,7 +195,7 @@ static void test_lru(void **state)
 	assert_true(ssc_way_install(&c, w, 77, 600));
 	assert_int_equal(ssc_set_find(&c, 0, 77), 4);
 	assert_int_equal(ssc_set_find(&c, 0, 1004), SSC_NO_BLOCK);
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 }
 
 static void test_lfu(void **state)
@@ -227,7 +215,7 @@ static void test_lfu(void **state)
 	ssc_way_touch(&c, 9, 2000);
 	/* tie on count: the least recent of them */
 	assert_int_equal(ssc_set_candidate(&c, 0, true, &score), 0);
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 }
 
 static void test_ranges(void **state)
@@ -239,7 +227,7 @@ static void test_ranges(void **state)
 
 	(void)state;
 	assert_int_equal(ssc_geom_init(&g, &cfg, 1 << 20, 16 * 256, 512, &err), 0);
-	assert_int_equal(ssc_cache_init(&c, &g, SSC_LRU, zalloc, NULL), 0);
+	assert_int_equal(ssc_cache_init(&c, &g, SSC_LRU, ssc_user_zalloc, NULL), 0);
 	ssc_way_install(&c, 0, 5, 1);
 	ssc_range_set(&c, 0, SSC_VALID, 60, 10);	/* crosses a word */
 	assert_true(ssc_range_all(&c, 0, SSC_VALID, 60, 10));
@@ -256,7 +244,7 @@ static void test_ranges(void **state)
 	assert_true(ssc_range_all(&c, 0, SSC_VALID, 192, 64));
 	/* ways do not share bits */
 	assert_false(ssc_way_any(&c, 1, SSC_VALID));
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 }
 
 static void test_transitions(void **state)
@@ -356,7 +344,7 @@ static void test_transitions(void **state)
 	ssc_way_evict(&c, 0);
 	assert_int_equal(ssc_counter_read(&c.nr_dirty), 0);
 	assert_int_equal(ssc_counter_read(&c.nr_used), 0);
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 }
 
 /*
@@ -400,7 +388,7 @@ static void test_counters_concurrent(void **state)
 		pthread_join(t[i], NULL);
 	assert_int_equal(ssc_counter_read(&c.nr_used), 0);
 	assert_int_equal(ssc_counter_read(&c.nr_dirty), 0);
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 }
 
 int main(void)

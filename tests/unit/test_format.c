@@ -10,18 +10,6 @@
 
 #include "ssdcache/ssc_format.h"
 
-static void *zalloc(size_t size, void *arg)
-{
-	(void)arg;
-	return calloc(1, size ? size : 1);
-}
-
-static void release(void *p, void *arg)
-{
-	(void)arg;
-	free(p);
-}
-
 static void make(struct ssc_cache *c, uint32_t bs, uint32_t lbs,
 		 uint64_t cache_sectors, uint64_t *md)
 {
@@ -31,7 +19,7 @@ static void make(struct ssc_cache *c, uint32_t bs, uint32_t lbs,
 
 	assert_int_equal(ssc_geom_init(&g, &cfg, 1 << 22, cache_sectors, lbs, &err), 0);
 	assert_int_equal(ssc_layout(&g, cache_sectors, md, &err), 0);
-	assert_int_equal(ssc_cache_init(c, &g, SSC_LRU, zalloc, NULL), 0);
+	assert_int_equal(ssc_cache_init(c, &g, SSC_LRU, ssc_user_zalloc, NULL), 0);
 }
 
 static void test_crc32c(void **state)
@@ -189,7 +177,7 @@ static void test_md_roundtrip(void **state)
 		assert_memory_equal(ssc_bits(&d, w, SSC_DIRTY), ssc_bits(&c, w, SSC_DIRTY), 32);
 	}
 	(void)epm;
-	ssc_cache_exit(&d, release, NULL);
+	ssc_cache_exit(&d, ssc_user_release, NULL);
 
 	/* after a crash only dirty data is kept, and only it is valid */
 	make(&d, 256, 512, 1 << 16, &md);
@@ -203,8 +191,8 @@ static void test_md_roundtrip(void **state)
 		if (d.ways[w].oblock != SSC_NO_BLOCK)
 			assert_memory_equal(ssc_bits(&d, w, SSC_VALID),
 					    ssc_bits(&d, w, SSC_DIRTY), 32);
-	ssc_cache_exit(&d, release, NULL);
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&d, ssc_user_release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 }
 
 /* Build a block holding one hand-made entry at @way, then decode it. */
@@ -246,8 +234,8 @@ static int decode_one(uint64_t way, uint64_t oblock, uint64_t v0, uint64_t d0,
 		assert_int_equal(d.ways[way].oblock, oblock);
 	if (r)
 		assert_int_equal(ssc_counter_read(&d.nr_used), 0);
-	ssc_cache_exit(&d, release, NULL);
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&d, ssc_user_release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 	return r;
 }
 
@@ -262,7 +250,7 @@ static void test_md_hostile(void **state)
 	ob = 1000;
 	ssc_probe_sets(&c.g, ob, sets);
 	home = sets[0] * SSC_WAYS;
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 
 	assert_int_equal(decode_one(home, ob, 1, 1, 0, &err), 0);
 	/* a block beyond the origin */
@@ -294,7 +282,7 @@ static void test_md_unreachable(void **state)
 		if (!reach)
 			break;
 	}
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 	assert_true(s < 1000);
 	assert_int_equal(decode_one(s * SSC_WAYS, ob, 1, 0, 0, &err), -EINVAL);
 	assert_string_equal(err, "Metadata entry in a set its block cannot map to");
@@ -315,7 +303,7 @@ static void test_md_torn(void **state)
 	/* a torn write: the second half from an older version */
 	memset(buf + 2048, 0xa5, 2048);
 	assert_false(ssc_md_check(buf, 0, c.g.words, &seq));
-	ssc_cache_exit(&c, release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
 }
 
 int main(void)
