@@ -26,14 +26,7 @@
 
 #define MAX_TEXT 4096
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz_table: %s:%d: %s\n",	\
-				__FILE__, __LINE__, #cond);		\
-			abort();					\
-		}							\
-	} while (0)
+#include "fuzz.h"
 
 static int is_sep(char c)
 {
