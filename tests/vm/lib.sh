@@ -53,6 +53,12 @@ dm_create() {
 	echo "/dev/mapper/$1"
 }
 
+# ssc_stat NAME KEY: the value of KEY in the status line of dm device NAME
+# (ssdcache's key/value pairs).
+ssc_stat() {
+	dmsetup status "$1" | awk -v k="$2" '{for (i = 4; i < NF; i++) if ($i == k) { print $(i + 1); exit }}'
+}
+
 # dm_remove NAME
 dm_remove() {
 	dmsetup remove "$1" || {

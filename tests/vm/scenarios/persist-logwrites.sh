@@ -50,7 +50,7 @@ cut_at() {
 	rc=$(dm_create rc "0 $CS linear $rep $OS") || exit 1
 	rsc=$(dm_create rsc "0 $OS ssdcache $ro $rc $ARGS") ||
 		fail "$run: the target refused the state at $(cat cut.out)"
-	d=$(dmsetup status rsc | awk '{for (i = 4; i < NF; i++) if ($i == "dirty") print $(i + 1)}')
+	d=$(ssc_stat rsc dirty)
 	ssc-crashtest verify --dev "$rsc" --journal "$PWD/journal" --records "$recs" >v.out 2>&1 || {
 		cat v.out
 		fail "$run: wrong data through the cache at $(cat cut.out)"

@@ -14,9 +14,6 @@ odisk=$(vdisk 1) || exit 1
 cdisk=$(vdisk 2) || exit 1
 LEN=$((40 * 2048))          # cached region: 40 MiB; the md5 record lives at 44 MiB
 RECORD=$((44 * 256))
-stat() {
-	dmsetup status "$1" | awk -v k="$2" '{for (i = 4; i < NF; i++) if ($i == k) { print $(i + 1); exit }}'
-}
 TABLE="0 $LEN ssdcache $odisk $cdisk blocksize 64 writeback"
 
 if [ "$PHASE" = 1 ]; then
@@ -26,7 +23,7 @@ if [ "$PHASE" = 1 ]; then
 	# 16 MiB of whole-block random writes, then a flush
 	run_fio --name=w --filename="$sc" --rw=randwrite --bs=32k --size=16M --io_size=12M \
 		--iodepth=8 --end_fsync=1 >/dev/null
-	dirty=$(stat sc dirty)
+	dirty=$(ssc_stat sc dirty)
 	[ "$dirty" -gt 0 ] || fail "nothing dirty before the power cut"
 	sum=$(dev_md5 "$sc" 0 16)
 	dmsetup status sc
@@ -49,12 +46,12 @@ sc=$(dm_create sc "$TABLE") || exit 1
 dmsetup status sc
 set -- $(dd if="$odisk" bs=4096 skip=$RECORD count=1 2>/dev/null | tr -d '\0')
 # the cleaner may already be writing them back (default watermarks)
-rec=$(($(stat sc dirty) + $(stat sc cleaned)))
+rec=$(($(ssc_stat sc dirty) + $(ssc_stat sc cleaned)))
 log "recovered $rec dirty blocks; $2 were dirty at the flush"
 [ "$rec" -ge "$2" ] || fail "dirty blocks lost: $rec < $2"
 assert_eq "$(dev_md5 "$sc" 0 16)" "$want" "flushed data intact after the power cut"
 must dmsetup message sc 0 flush
 assert_eq "$(dev_md5 "$odisk" 0 16)" "$want" "and on the origin after flush"
-[ "$(stat sc dirty)" = 0 ] || fail "dirty left after flush"
+[ "$(ssc_stat sc dirty)" = 0 ] || fail "dirty left after flush"
 dm_remove sc
 log "persist-powercut done"

@@ -26,9 +26,6 @@ disks() {
 	writethrough) echo "$(vdisk 4) $(vdisk 5) $(vdisk 6)" ;;
 	esac
 }
-stat() {
-	dmsetup status "$1" | awk -v k="$2" '{for (i = 4; i < NF; i++) if ($i == k) { print $(i + 1); exit }}'
-}
 
 for m in $MODES; do
 	set -- $(disks $m)
@@ -42,7 +39,7 @@ for m in $MODES; do
 		must dmsetup message "sc-$m" 0 high_watermark 10
 	fi
 	if [ "$PHASE" -gt 1 ]; then
-		log "$m after power cut $((PHASE - 1)): dirty $(stat "sc-$m" dirty), used $(stat "sc-$m" used), md_seq $(stat "sc-$m" md_seq)"
+		log "$m after power cut $((PHASE - 1)): dirty $(ssc_stat "sc-$m" dirty), used $(ssc_stat "sc-$m" used), md_seq $(ssc_stat "sc-$m" md_seq)"
 		ssc-crashtest verify --dev "$sc" --journal "$3" >verify.out 2>&1
 		rc=$?
 		cat verify.out
@@ -54,7 +51,7 @@ if [ "$PHASE" -gt "$N" ]; then
 	# the end: write everything back, the origin alone holds the data
 	set -- $(disks writeback)
 	must dmsetup message sc-writeback 0 flush
-	[ "$(stat sc-writeback dirty)" = 0 ] || fail "dirty blocks left after flush"
+	[ "$(ssc_stat sc-writeback dirty)" = 0 ] || fail "dirty blocks left after flush"
 	dm_remove sc-writeback
 	ssc-crashtest verify --dev "$1" --journal "$3" || fail "origin after flush"
 	log "$N power cuts: no flushed write lost, no sector with a value never written"

@@ -10,27 +10,24 @@ load_ssdcache
 origin=$(slow_disk origin 64 1) || exit 1
 cache=$(ram_disk cache 16) || exit 1
 osz=$(sectors "$origin")
-stat() {
-	dmsetup status "$1" | awk -v k="$2" '{for (i = 4; i < NF; i++) if ($i == k) { print $(i + 1); exit }}'
-}
 
 dd if=/dev/urandom of="$origin" bs=1M count=8 oflag=direct 2>/dev/null || fail "fill origin"
 sc=$(ssdcache_create sc "$origin" "$cache" blocksize 64) || exit 1
 dev_md5 "$sc" 0 8 >/dev/null
 dmsetup suspend sc && dmsetup resume sc
-used=$(stat sc used)
+used=$(ssc_stat sc used)
 [ "$used" -gt 0 ] || fail "nothing cached"
 want=$(dev_md5 "$sc" 0 8)
-hits1=$(stat sc read_hits)
+hits1=$(ssc_stat sc read_hits)
 log "cached $used blocks, $hits1 hits on the second pass"
 dm_remove sc
 
 # warm restart: the same table finds the same blocks
 sc=$(ssdcache_create sc "$origin" "$cache" blocksize 64) || exit 1
-assert_eq "$(stat sc used)" "$used" "blocks still cached after remove/create"
+assert_eq "$(ssc_stat sc used)" "$used" "blocks still cached after remove/create"
 assert_eq "$(dev_md5 "$sc" 0 8)" "$want" "data after the warm restart"
-assert_eq "$(stat sc read_miss)" 0 "warm: no read misses"
-[ "$(stat sc read_hits)" -gt 0 ] || fail "warm: no hits"
+assert_eq "$(ssc_stat sc read_miss)" 0 "warm: no read misses"
+[ "$(ssc_stat sc read_hits)" -gt 0 ] || fail "warm: no hits"
 dm_remove sc
 
 # tables that do not match the cache are refused
@@ -45,7 +42,7 @@ dmsetup create bad --table "0 $((osz - 2048)) ssdcache $origin $cache blocksize 
 dd if="$cache" of=sb.bin bs=4096 count=1 iflag=direct 2>/dev/null
 # reformat discards (and accepts another geometry)
 sc=$(ssdcache_create sc "$origin" "$cache" blocksize 128 reformat) || exit 1
-assert_eq "$(stat sc used)" 0 "reformat starts cold"
+assert_eq "$(ssc_stat sc used)" 0 "reformat starts cold"
 dmsetup table sc | grep -q reformat && fail "reformat printed in the table"
 dev_md5 "$sc" 0 8 >/dev/null
 dm_remove sc
@@ -57,7 +54,7 @@ dmsetup suspend sc && dmsetup resume sc
 dm_remove sc
 dd if=/dev/urandom of="$origin" bs=1M count=8 oflag=direct 2>/dev/null || fail "rewrite origin"
 sc=$(ssdcache_create sc "$origin" "$cache" blocksize 128) || exit 1
-assert_eq "$(stat sc used)" 0 "changed origin: the cache starts cold"
+assert_eq "$(ssc_stat sc used)" 0 "changed origin: the cache starts cold"
 assert_eq "$(dev_md5 "$sc" 0 8)" "$(dev_md5 "$origin" 0 8)" "changed origin read through the cache"
 dm_remove sc
 

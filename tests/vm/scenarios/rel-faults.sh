@@ -27,9 +27,6 @@ VERIFIED=0	# MiB compared
 OPS=0		# fio I/Os
 T0=$(cut -d. -f1 /proc/uptime)
 
-stat() {
-	dmsetup status "$1" | awk -v k="$2" '{for (i = 4; i < NF; i++) if ($i == k) { print $(i + 1); exit }}'
-}
 settle() { must dmsetup suspend "$1"; must dmsetup resume "$1"; }
 # swap NAME TABLE: replace the table of a dm device under the cache
 swap() {
@@ -54,47 +51,47 @@ want=$(md5r "$o" 0 16)
 md5r "$sc" 0 16 >/dev/null
 settle sc
 assert_eq "$(md5r "$sc" 0 16)" "$want" "warm read"
-[ "$(stat sc read_hits)" -ge 16 ] || fail "cache not warm: $(stat sc read_hits) hits"
+[ "$(ssc_stat sc read_hits)" -ge 16 ] || fail "cache not warm: $(ssc_stat sc read_hits) hits"
 swap c "0 $csz error"
 got=$(md5r "$sc" 0 16) || fail "read with a failing cache"
 assert_eq "$got" "$want" "reads of a failing cache served from the origin"
-e=$(stat sc cache_errors)
+e=$(ssc_stat sc cache_errors)
 [ "$e" -ge 16 ] || fail "expected >= 16 cache errors, got $e"
-assert_eq "$(stat sc cancelled_bios)" 0 "no bio failed"
+assert_eq "$(ssc_stat sc cancelled_bios)" 0 "no bio failed"
 # the failed blocks were invalidated: the next read misses
-h=$(stat sc read_hits)
+h=$(ssc_stat sc read_hits)
 md5r "$sc" 0 16 >/dev/null
-assert_eq "$(stat sc read_hits)" "$h" "failed cached blocks invalidated"
+assert_eq "$(ssc_stat sc read_hits)" "$h" "failed cached blocks invalidated"
 VERIFIED=$((VERIFIED + 1))
 survived cache-read-errors
 
 # ---------------------------------------------------------------- cache gone
 # by now 32 and more errors: the cache failed
-assert_eq "$(stat sc cache_state)" failed "cache_state after many errors"
+assert_eq "$(ssc_stat sc cache_state)" failed "cache_state after many errors"
 n=$(dmesg | grep -c 'cache failed, clean I/O goes to the origin')
 assert_eq "$n" 1 "failure logged once"
 # pass-through: reads and writes work, nothing touches the cache
-b=$(stat sc bypassed)
+b=$(ssc_stat sc bypassed)
 dd if=/dev/urandom of=new.bin bs=32k count=16 2>/dev/null
 dd if=new.bin of="$sc" bs=32k count=16 oflag=direct 2>/dev/null || fail "write in pass-through"
 assert_eq "$(md5r "$sc" 0 16)" "$(md5sum <new.bin | cut -d' ' -f1)" "pass-through read after write"
-[ "$(stat sc bypassed)" -gt "$b" ] || fail "bypassed did not move"
-e=$(stat sc cache_errors)
+[ "$(ssc_stat sc bypassed)" -gt "$b" ] || fail "bypassed did not move"
+e=$(ssc_stat sc cache_errors)
 md5r "$sc" 0 64 >/dev/null
-assert_eq "$(stat sc cache_errors)" "$e" "no cache I/O while failed"
+assert_eq "$(ssc_stat sc cache_errors)" "$e" "no cache I/O while failed"
 # cache_ok needs a suspended device
 dmsetup message sc 0 cache_ok 2>/dev/null && fail "cache_ok accepted while active"
 swap c "0 $csz linear $cb 0"
 must dmsetup suspend sc
 must dmsetup message sc 0 cache_ok
 must dmsetup resume sc
-assert_eq "$(stat sc cache_state)" ok "cache_state after cache_ok"
+assert_eq "$(ssc_stat sc cache_state)" ok "cache_state after cache_ok"
 # no stale block survived: the data written during pass-through reads back
 assert_eq "$(md5r "$sc" 0 16)" "$(md5sum <new.bin | cut -d' ' -f1)" "no stale cached data after cache_ok"
 settle sc
-h=$(stat sc read_hits)
+h=$(ssc_stat sc read_hits)
 assert_eq "$(md5r "$sc" 0 16)" "$(md5r "$o" 0 16)" "cache == origin"
-[ "$(stat sc read_hits)" -gt "$h" ] || fail "cache not used after cache_ok"
+[ "$(ssc_stat sc read_hits)" -gt "$h" ] || fail "cache not used after cache_ok"
 VERIFIED=$((VERIFIED + 2))
 dm_remove sc
 survived cache-gone
@@ -108,10 +105,10 @@ dd if=/dev/urandom of=new.bin bs=32k count=8 2>/dev/null
 dd if=new.bin of="$sc" bs=32k count=8 oflag=direct 2>/dev/null || fail "writethrough write with a failing cache"
 w=$(md5sum <new.bin | cut -d' ' -f1)
 assert_eq "$(md5r "$o" 0 8)" "$w" "the write reached the origin"
-[ "$(stat sc write_invalid)" -ge 8 ] || fail "cached copies not invalidated ($(stat sc write_invalid))"
+[ "$(ssc_stat sc write_invalid)" -ge 8 ] || fail "cached copies not invalidated ($(ssc_stat sc write_invalid))"
 swap c "0 $csz linear $cb 0"
 assert_eq "$(md5r "$sc" 0 8)" "$w" "no stale cached copy after the failed cache writes"
-assert_eq "$(stat sc cancelled_bios)" 0 "no bio failed"
+assert_eq "$(ssc_stat sc cancelled_bios)" 0 "no bio failed"
 VERIFIED=$((VERIFIED + 1))
 dm_remove sc
 survived cache-write-errors
@@ -129,7 +126,7 @@ dd if="$sc" of=/dev/null bs=32k skip=$((half / 64 + 100)) count=4 iflag=direct 2
 	fail "read of a failing origin range succeeded"
 dd if=/dev/urandom of="$sc" bs=32k seek=$((half / 64)) count=4 oflag=direct 2>/dev/null &&
 	fail "write to a failing origin range succeeded"
-[ "$(stat sc origin_errors)" -gt 0 ] || fail "origin_errors did not move"
+[ "$(ssc_stat sc origin_errors)" -gt 0 ] || fail "origin_errors did not move"
 assert_eq "$(md5r "$sc" 0 8)" "$(md5r "$o" 0 8)" "the working half reads through"
 swap o "0 $osz linear $ob 0"
 assert_eq "$(md5r "$sc" $((half / 64)) 8)" "$before" "cached copies consistent with the origin after failed writes"
@@ -148,7 +145,7 @@ swap o "0 $osz flakey $ob 0 0 3600 1 error_writes"
 dd if=/dev/urandom of=new.bin bs=32k count=8 2>/dev/null
 dd if=new.bin of="$sc" bs=32k count=8 oflag=direct 2>/dev/null || fail "writeback write B"
 settle sc
-[ "$(stat sc dirty)" -gt 0 ] || fail "no dirty blocks after failed write-behinds"
+[ "$(ssc_stat sc dirty)" -gt 0 ] || fail "no dirty blocks after failed write-behinds"
 w=$(md5sum <new.bin | cut -d' ' -f1)
 assert_eq "$(md5r "$sc" 0 8)" "$w" "dirty data read from the cache"
 swap c "0 $csz error"
@@ -161,7 +158,7 @@ else
 	[ "$got" != "$stale" ] || fail "stale origin data returned for dirty blocks"
 	log "read of dirty blocks on a failed cache: I/O error (expected)"
 fi
-[ "$(stat sc cache_state)" = ok ] || [ "$(stat sc dirty)" -gt 0 ] || fail "pass-through with dirty data"
+[ "$(ssc_stat sc cache_state)" = ok ] || [ "$(ssc_stat sc dirty)" -gt 0 ] || fail "pass-through with dirty data"
 swap c "0 $csz linear $cb 0"
 swap o "0 $osz linear $ob 0"
 dm_remove sc
@@ -181,7 +178,7 @@ settle sc
 swap c "0 $csz linear $cb 0"
 assert_eq "$(md5r "$sc" 0 256)" "$(md5r "$o" 0 256)" "cache == origin after the flaky run"
 VERIFIED=$((VERIFIED + 8 + 8))
-log "cache_state $(stat sc cache_state), cache_errors $(stat sc cache_errors)"
+log "cache_state $(ssc_stat sc cache_state), cache_errors $(ssc_stat sc cache_errors)"
 dm_remove sc
 survived flaky-cache-fio
 
@@ -190,7 +187,7 @@ swap o "0 $osz delay $ob 0 20"
 swap c "0 $csz delay $cb 0 10"
 dm_create small "0 160 linear $c 0" >/dev/null
 sc=$(ssdcache_create sc "$o" /dev/mapper/small blocksize 8 assoc 1 writeback reformat) || exit 1
-assert_eq "$(stat sc blocks)" 16 "a 16-block cache"
+assert_eq "$(ssc_stat sc blocks)" 16 "a 16-block cache"
 ( i=0; while [ ! -f stop ]; do dmsetup suspend sc && dmsetup resume sc; i=$((i + 1)); sleep 1; done; echo $i >susp ) &
 run_fio --name=busy --filename="$sc" --rw=randrw --bs=4k --size=8M --numjobs=2 \
 	--offset_increment=8M --iodepth=32 --verify=crc32c --verify_fatal=1 \
@@ -200,7 +197,7 @@ wait
 OPS=$((OPS + $(fio_ops)))
 dmsetup status sc
 log "suspend/resume cycles during the run: $(cat susp)"
-[ "$(stat sc bypassed)" -gt 0 ] || log "note: nothing bypassed"
+[ "$(ssc_stat sc bypassed)" -gt 0 ] || log "note: nothing bypassed"
 must dmsetup message sc 0 flush	# write-back: dirty data to the origin
 settle sc
 assert_eq "$(md5r "$sc" 0 512)" "$(md5r "$o" 0 512)" "cache == origin after the busy run"

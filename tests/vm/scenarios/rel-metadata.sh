@@ -13,9 +13,6 @@ origin=$(ram_disk origin 64) || exit 1
 cache=$(ram_disk cache 16) || exit 1
 osz=$(sectors "$origin")
 csz=$(sectors "$cache")
-stat() {
-	dmsetup status "$1" | awk -v k="$2" '{for (i = 4; i < NF; i++) if ($i == k) { print $(i + 1); exit }}'
-}
 put_image() {
 	ssc-mkimage "$1" "$csz" "$osz" 32 >img || fail "ssc-mkimage $1"
 	dd if=img of="$cache" bs=4096 conv=notrunc oflag=direct 2>/dev/null || fail "writing the image"
@@ -24,16 +21,16 @@ TABLE="0 $osz ssdcache $origin $cache blocksize 32 assoc 4"
 
 put_image valid
 sc=$(dm_create sc "$TABLE") || exit 1
-used=$(stat sc used)
+used=$(ssc_stat sc used)
 [ "$used" -gt 0 ] || fail "valid image: nothing loaded"
 # (writethrough: the cleaner may already be writing them back)
-assert_eq "$(($(stat sc dirty) + $(stat sc cleaned)))" 3 "valid image: its dirty blocks"
+assert_eq "$(($(ssc_stat sc dirty) + $(ssc_stat sc cleaned)))" 3 "valid image: its dirty blocks"
 dm_remove sc
 
 # a torn block: the older copy (empty) is used, nothing else changes
 put_image md-bitflip
 sc=$(dm_create sc "$TABLE") || exit 1
-[ "$(stat sc used)" -lt "$used" ] || fail "md-bitflip: the damaged block was trusted"
+[ "$(ssc_stat sc used)" -lt "$used" ] || fail "md-bitflip: the damaged block was trusted"
 dm_remove sc
 
 n=0
@@ -71,6 +68,6 @@ dm_remove short
 # and reformat recovers every one of them
 put_image md-both-slots
 sc=$(dm_create sc "$TABLE reformat") || exit 1
-assert_eq "$(stat sc used)" 0 "reformat of a damaged cache"
+assert_eq "$(ssc_stat sc used)" 0 "reformat of a damaged cache"
 dm_remove sc
 log "$n crafted images refused"

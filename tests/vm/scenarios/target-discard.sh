@@ -53,11 +53,11 @@ dd if=/dev/urandom of="$sc" bs=1M count=4 oflag=direct 2>/dev/null || fail "fill
 dev_md5 "$sc" 0 4 >/dev/null
 dmsetup suspend sc && dmsetup resume sc
 dev_md5 "$sc" 0 4 >/dev/null
-hits=$(dmsetup status sc | awk '{for (i = 4; i < NF; i++) if ($i == "read_hits") print $(i + 1)}')
+hits=$(ssc_stat sc read_hits)
 [ "$hits" -gt 0 ] || fail "no read hits before the discard"
 # 1 MiB + 4 KiB from mid-block: crosses 33 cache blocks
 must /usr/sbin/blkdiscard -o $((512 * 1024 + 4096)) -l $((1024 * 1024 + 4096)) "$sc"
-n=$(dmsetup status sc | awk '{for (i = 4; i < NF; i++) if ($i == "discards") print $(i + 1)}')
+n=$(ssc_stat sc discards)
 [ "$n" -ge 33 ] || fail "expected the discard split per cache block, saw $n"
 a=$(dev_md5 "$sc" 0 4)
 b=$(dev_md5 "$lo" 0 4)
