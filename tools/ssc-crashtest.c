@@ -217,7 +217,7 @@ static int rec_valid(struct record *r)
 
 static void journal_open(struct journal *j, const char *path, int create)
 {
-	uint8_t *buf = xalign(REC_SIZE);
+	union { struct record r; uint8_t b[REC_SIZE]; } buf;
 	size_t cap = 0;
 
 	j->fd = open(path, O_RDWR | (create ? O_CREAT : 0), 0644);
@@ -226,9 +226,9 @@ static void journal_open(struct journal *j, const char *path, int create)
 	j->nrec = 0;
 	j->recs = NULL;
 	for (;;) {
-		ssize_t n = pread(j->fd, buf, REC_SIZE, (off_t)(j->nrec * REC_SIZE));
+		ssize_t n = pread(j->fd, buf.b, REC_SIZE, (off_t)(j->nrec * REC_SIZE));
 
-		if (n != REC_SIZE || !rec_valid((struct record *)buf))
+		if (n != REC_SIZE || !rec_valid(&buf.r))
 			break;
 		if (j->nrec == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -236,25 +236,24 @@ static void journal_open(struct journal *j, const char *path, int create)
 			if (!j->recs)
 				errx(2, "out of memory");
 		}
-		memcpy(&j->recs[j->nrec++], buf, sizeof(struct record));
+		j->recs[j->nrec++] = buf.r;
 	}
-	free(buf);
 }
 
+/* The journal is written through the page cache: no O_DIRECT alignment. */
 static void journal_append(struct journal *j, struct record *r)
 {
-	uint8_t *buf = xalign(REC_SIZE);
+	union { struct record r; uint8_t b[REC_SIZE]; } buf;
 
 	r->magic = REC_MAGIC;
 	r->crc = 0;
-	memset(buf, 0, REC_SIZE);
-	memcpy(buf, r, sizeof(*r));
-	((struct record *)buf)->crc = ssc_crc32c(0, buf, REC_SIZE);
-	if (pwrite(j->fd, buf, REC_SIZE, (off_t)(j->nrec * REC_SIZE)) != REC_SIZE ||
+	memset(buf.b, 0, REC_SIZE);
+	buf.r = *r;
+	buf.r.crc = ssc_crc32c(0, buf.b, REC_SIZE);
+	if (pwrite(j->fd, buf.b, REC_SIZE, (off_t)(j->nrec * REC_SIZE)) != REC_SIZE ||
 	    fdatasync(j->fd))
 		errx(2, "journal write: %s", strerror(errno));
 	j->nrec++;
-	free(buf);
 }
 
 /* ---- write ---- */
