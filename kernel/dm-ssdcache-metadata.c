@@ -285,6 +285,13 @@ int ssc_md_open(struct ssc_ctx *sc, const char **err)
 	r = ssc_md_load(sc, dirty_only, err);
 	if (r)
 		return r;
+	/*
+	 * Entries dropped by a cold load are gone in memory only: every
+	 * metadata block must be written again, or the next clean shutdown
+	 * would stamp CLEAN over the old entries and a later load serve them.
+	 */
+	if (dirty_only)
+		bitmap_set(md->changed, 0, md->md_blocks);
 	DMINFO("%s: loaded the cache after a %s shutdown: %llu blocks, %llu dirty",
 	       dm_table_device_name(sc->ti->table),
 	       crashed ? "crash or unclean" : "clean", ssc_counter_read(&sc->c.nr_used),

@@ -63,6 +63,7 @@ enum ssc_io_kind {
 	IO_READ_MISS,
 	IO_READ_RETRY,		/* cache read failed, re-sent to the origin */
 	IO_ORIGIN,		/* remapped to the origin under a lock */
+	IO_WRITE_BOTH,		/* origin half of a write to both devices */
 	IO_FLUSH,
 };
 
@@ -83,6 +84,10 @@ struct ssc_io {
 	bool fill;
 	bool aligned;
 	bool writeback;
+	bool fallback;		/* cache half failed, re-sent to the origin */
+	bool no_bypass;		/* found dirty data: wait for EXCL */
+	bool inval_end;		/* drop the cached range once the origin has it */
+	bool need_commit;	/* FUA: commit the metadata before completing */
 	atomic_t pending;
 	blk_status_t ostatus;
 	blk_status_t cstatus;
@@ -214,6 +219,16 @@ static u64 ssc_now(struct ssc_ctx *sc)
 static const char *ssc_name(struct ssc_ctx *sc)
 {
 	return dm_table_device_name(sc->ti->table);
+}
+
+/*
+ * Whether new data may enter the cache: not after detach, nor while the
+ * cache device is failed (then I/O only reads back dirty data and drops
+ * cached copies that writes supersede).
+ */
+static bool ssc_caching(struct ssc_ctx *sc)
+{
+	return !READ_ONCE(sc->detached) && !READ_ONCE(sc->cache_failed);
 }
 
 /* ---- Deferred bios and background accounting ---- */
@@ -377,13 +392,9 @@ static u64 ssc_lookup(struct ssc_ctx *sc, u64 oblock, u64 *sets,
 	return SSC_NO_BLOCK;
 }
 
-/*
- * Allocate a way for @oblock (caller holds the block's lock, so nobody else
- * installs it meanwhile) and take a reference. Free ways first, in probe
- * order; otherwise, when @may_evict, the best victim of all probed sets.
- */
-static u64 ssc_alloc(struct ssc_ctx *sc, u64 oblock, u64 *sets,
-		     unsigned int nsets, bool may_evict)
+/* Allocate a way for @oblock; the caller holds its stripe's spinlock. */
+static u64 ssc_alloc_locked(struct ssc_ctx *sc, u64 oblock, u64 *sets,
+			    unsigned int nsets, bool may_evict)
 {
 	unsigned long flags;
 	unsigned int i, tries;
@@ -421,6 +432,30 @@ static u64 ssc_alloc(struct ssc_ctx *sc, u64 oblock, u64 *sets,
 		spin_unlock_irqrestore(&sc->set_locks[best_set], flags);
 	}
 	return SSC_NO_BLOCK;
+}
+
+/*
+ * Find or allocate the way of @oblock and take a reference on it. Readers
+ * hold the block's lock SHARED, so two of them may both have missed in
+ * their lookup: installs of a block are serialized by its stripe's
+ * spinlock, under which the probe sets are searched again, so the second
+ * one gets the way the first installed, never a second copy. Lock order:
+ * stripe, then set. Free ways first, in probe order; otherwise, when
+ * @may_evict, the best victim of all probed sets.
+ */
+static u64 ssc_alloc(struct ssc_ctx *sc, struct ssc_io *io, u64 *sets,
+		     unsigned int nsets, bool may_evict)
+{
+	struct ssc_stripe *s = &sc->stripes[io->stripe];
+	unsigned long flags;
+	u64 way;
+
+	spin_lock_irqsave(&s->lock, flags);
+	way = ssc_lookup(sc, io->oblock, sets, nsets, false);
+	if (way == SSC_NO_BLOCK)
+		way = ssc_alloc_locked(sc, io->oblock, sets, nsets, may_evict);
+	spin_unlock_irqrestore(&s->lock, flags);
+	return way;
 }
 
 static spinlock_t *ssc_way_lock(struct ssc_ctx *sc, u64 way)
@@ -552,12 +587,13 @@ static bool ssc_start_fill(struct ssc_ctx *sc, struct ssc_io *io,
 	struct ssc_fill *f;
 
 	nr = DIV_ROUND_UP(bytes, PAGE_SIZE);
-	f = kzalloc(struct_size(f, pages, nr), GFP_ATOMIC | __GFP_NOWARN);
+	/* no emergency reserves for a fill: without memory it is just dropped */
+	f = kzalloc(struct_size(f, pages, nr), GFP_NOWAIT | __GFP_NOWARN);
 	if (!f)
 		return false;
 	f->nr_pages = nr;
 	for (i = 0; i < nr; i++) {
-		f->pages[i] = alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+		f->pages[i] = alloc_page(GFP_NOWAIT | __GFP_NOWARN);
 		if (!f->pages[i]) {
 			ssc_fill_free(f);
 			return false;
@@ -946,6 +982,12 @@ static int ssc_read_locked(struct ssc_ctx *sc, struct ssc_io *io,
 		kind = ssc_classify_read(&sc->c, io->way, io->first, io->n);
 		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
 	}
+	if (mapped && kind == SSC_READ_HIT && READ_ONCE(sc->cache_failed)) {
+		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
+		if (!ssc_range_any(&sc->c, io->way, SSC_DIRTY, io->first, io->n))
+			kind = SSC_READ_PARTIAL;	/* the origin has it too */
+		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
+	}
 	if (mapped && kind == SSC_READ_HIT) {
 		ssc_stat(sc, ST_READ_CLEAN);
 		ssc_stat(sc, ST_READ_HITS);
@@ -978,10 +1020,10 @@ static int ssc_read_locked(struct ssc_ctx *sc, struct ssc_io *io,
 	ssc_stat(sc, mapped ? ST_READ_INVALID : ST_READ_MISS);
 
 	if (fill_ok && mode == SSC_LK_SHARED && io->aligned &&
-	    !READ_ONCE(sc->detached) &&
+	    ssc_caching(sc) &&
 	    !(sc->cfg.opts & SSC_OPT_DISABLE_WRITEBACK)) {
 		if (!mapped) {
-			io->way = ssc_alloc(sc, io->oblock, sets, nsets, true);
+			io->way = ssc_alloc(sc, io, sets, nsets, true);
 			if (io->way == SSC_NO_BLOCK)
 				ssc_stat(sc, ST_BYPASSED);
 		}
@@ -1003,31 +1045,59 @@ static int ssc_read_locked(struct ssc_ctx *sc, struct ssc_io *io,
 
 static void ssc_write_complete(struct ssc_io *io);
 
-/* One half of a write completed; @status is that half's in @io. */
-static void ssc_clone_done(struct bio *clone, struct ssc_io *io,
-			   blk_status_t *status)
+/*
+ * Complete @bio, a write, or queue it behind a metadata commit first when
+ * it is FUA and the in-memory state dropped data the committed metadata
+ * may still call dirty (a FUA write must survive a power loss once it
+ * completed, and that dirty copy would shadow it).
+ */
+static void ssc_write_endio(struct ssc_ctx *sc, struct ssc_io *io,
+			    struct bio *bio)
 {
+	unsigned long flags;
+
+	io->kind = IO_NONE;
+	if (io->need_commit && !bio->bi_status) {
+		io->need_commit = false;
+		spin_lock_irqsave(&sc->flush_lock, flags);
+		bio_list_add(&sc->commit_wait, bio);
+		spin_unlock_irqrestore(&sc->flush_lock, flags);
+		queue_work(sc->wq, &sc->commit_work);
+		return;
+	}
+	bio_endio(bio);
+}
+
+/* The cache half of a write completed. */
+static void ssc_cache_endio(struct bio *clone)
+{
+	struct ssc_io *io = clone->bi_private;
+
 	if (clone->bi_status)
-		*status = clone->bi_status;
+		io->cstatus = clone->bi_status;
 	bio_put(clone);
 	if (atomic_dec_and_test(&io->pending))
 		ssc_write_complete(io);
 }
 
+/* The origin half of a write, as a clone (write-back fallback). */
 static void ssc_origin_endio(struct bio *clone)
 {
 	struct ssc_io *io = clone->bi_private;
 
-	ssc_clone_done(clone, io, &io->ostatus);
+	if (clone->bi_status)
+		io->ostatus = clone->bi_status;
+	bio_put(clone);
+	if (atomic_dec_and_test(&io->pending))
+		ssc_write_complete(io);
 }
 
-static void ssc_cache_endio(struct bio *clone)
-{
-	struct ssc_io *io = clone->bi_private;
-
-	ssc_clone_done(clone, io, &io->cstatus);
-}
-
+/*
+ * Send a clone of the write to the cache or to the origin. Only one clone
+ * per bio is ever allocated in map context: a write to both devices sends
+ * the bio itself to the origin (IO_WRITE_BOTH), so the bio set's reserve
+ * cannot be exhausted by clones that wait on the current bio list.
+ */
 static void ssc_submit_clone(struct ssc_ctx *sc, struct ssc_io *io,
 			     bool to_cache)
 {
@@ -1106,15 +1176,40 @@ static void ssc_fallback_work(struct work_struct *ws)
 }
 
 /*
- * Both halves of a write are done (or the cache half of a write-back).
- * May run in interrupt context.
+ * Drop the write's range from the cache: the origin holds newer data.
+ * Caller holds the way's set lock. A FUA write then needs a commit when
+ * the committed metadata may still call that range (or the way) dirty.
  */
-static void ssc_write_complete(struct ssc_io *io)
+static void ssc_write_drop(struct ssc_ctx *sc, struct ssc_io *io, u64 way)
 {
-	struct ssc_ctx *sc = io->sc;
-	struct bio *bio = io->bio;
+	struct ssc_way *x = &sc->c.ways[way];
+
+	if ((io->bio->bi_opf & REQ_FUA) &&
+	    ((x->flags & SSC_WF_DISK_DIRTY) ||
+	     ssc_range_any(&sc->c, way, SSC_DIRTY, io->first, io->n)))
+		io->need_commit = true;
+	ssc_cancel(&sc->c, way, io->first, io->n);
+	ssc_md_changed(sc, way);
+}
+
+/*
+ * Both halves of a write are done (or its only half): record the result
+ * in the cache state. Returns whether the cache now holds the write.
+ *  - both succeeded: valid (and dirty for a write-back);
+ *  - the origin failed where the cache has dirty data: the cache's copy,
+ *    now the write's, stays dirty: reads keep returning one value, and the
+ *    cleaner retries the origin;
+ *  - the cache half of a write-back failed: nothing changes yet, the write
+ *    goes to the origin (ssc_fallback_work) and the range is dropped once
+ *    the origin holds it, so no read or commit sees the origin's older data
+ *    in between;
+ *  - otherwise the range is dropped (the origin has the write, or the
+ *    cached copy is no longer trustworthy).
+ */
+static bool ssc_write_state(struct ssc_ctx *sc, struct ssc_io *io)
+{
 	unsigned long flags;
-	bool cached = false;
+	bool cached = false, drop = false;
 
 	if (io->ostatus)
 		ssc_stat(sc, ST_ORIGIN_ERRORS);
@@ -1123,19 +1218,47 @@ static void ssc_write_complete(struct ssc_io *io)
 		DMERR_LIMIT("%s: cache write failed; block invalidated",
 			    ssc_name(sc));
 	}
-	if (io->way != SSC_NO_BLOCK) {
-		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
-		if (!io->cstatus && !io->ostatus) {
-			ssc_write_done(&sc->c, io->way, io->first, io->n,
-				       io->writeback);
-			cached = true;
-		} else {
-			ssc_invalidate(&sc->c, io->way, io->first, io->n);
-		}
-		ssc_md_changed(sc, io->way);
+	if (io->way == SSC_NO_BLOCK)
+		return false;
+	spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
+	if (io->fallback) {
+		/* the origin write of a failed write-back */
+		if (!io->ostatus)
+			ssc_write_drop(sc, io, io->way);
 		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
-		ssc_stat(sc, cached ? ST_WRITE_DONE : ST_WRITE_INVALID);
+		return false;
 	}
+	if (!io->cstatus && !io->ostatus) {
+		ssc_write_done(&sc->c, io->way, io->first, io->n,
+			       io->writeback);
+		cached = true;
+	} else if (!io->cstatus &&
+		   ssc_range_any(&sc->c, io->way, SSC_DIRTY, io->first, io->n)) {
+		ssc_write_done(&sc->c, io->way, io->first, io->n, true);
+		cached = true;
+	} else if (!(io->cstatus && io->writeback)) {
+		drop = true;
+		if (io->ostatus &&
+		    ssc_range_any(&sc->c, io->way, SSC_DIRTY, io->first, io->n))
+			drop = false;	/* both failed: nothing better to keep */
+		if (drop)
+			ssc_write_drop(sc, io, io->way);
+	}
+	ssc_md_changed(sc, io->way);
+	spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
+	ssc_stat(sc, cached ? ST_WRITE_DONE : ST_WRITE_INVALID);
+	return cached;
+}
+
+/*
+ * The write's cache half (and origin clone, if any) is done. May run in
+ * interrupt context.
+ */
+static void ssc_write_complete(struct ssc_io *io)
+{
+	struct ssc_ctx *sc = io->sc;
+	struct bio *bio = io->bio;
+	bool cached = ssc_write_state(sc, io);
 
 	if (io->writeback) {
 		struct ssc_wb *wb = io->wb;
@@ -1143,22 +1266,21 @@ static void ssc_write_complete(struct ssc_io *io)
 		io->wb = NULL;
 		io->writeback = false;
 		if (!cached) {
-			/* keep the lock; re-issue to the origin from a worker */
+			/* keep the lock and the way; write the origin instead */
 			if (wb)
 				mempool_free(wb, sc->wb_pool);
-			ssc_io_put_way(sc, io);
 			io->cstatus = BLK_STS_OK;
+			io->fallback = true;
 			INIT_WORK(&io->work, ssc_fallback_work);
 			queue_work(sc->wq, &io->work);
 			return;
 		}
 		if (!wb) {
 			/* lazy write-back: the cleaner copies it later */
+			ssc_kick_cleaner(sc);
 			ssc_io_put_way(sc, io);
 			ssc_unlock(sc, io);
-			io->kind = IO_NONE;
-			bio_endio(bio);
-			ssc_kick_cleaner(sc);
+			ssc_write_endio(sc, io, bio);
 			return;
 		}
 		wb->sc = sc;
@@ -1174,16 +1296,14 @@ static void ssc_write_complete(struct ssc_io *io)
 		ssc_bg_get(sc);
 		ssc_downgrade(sc, io);
 		queue_work(sc->wq, &wb->work);
-		io->kind = IO_NONE;
-		bio_endio(bio);
+		ssc_write_endio(sc, io, bio);
 		return;
 	}
 
 	ssc_io_put_way(sc, io);
 	ssc_unlock(sc, io);
 	bio->bi_status = io->ostatus;
-	io->kind = IO_NONE;
-	bio_endio(bio);
+	ssc_write_endio(sc, io, bio);
 }
 
 /* Lookup and allocation of an EXCL write; returns whether it has a way. */
@@ -1204,7 +1324,7 @@ static bool ssc_write_lookup(struct ssc_ctx *sc, struct ssc_io *io)
 		ssc_stat(sc, ST_WRITE_SKIP);
 		return false;
 	}
-	io->way = ssc_alloc(sc, io->oblock, sets, nsets,
+	io->way = ssc_alloc(sc, io, sets, nsets,
 			    !!(opts & SSC_OPT_EVICT_ON_WRITE));
 	if (io->way == SSC_NO_BLOCK) {
 		ssc_stat(sc, ST_WRITE_SKIP);
@@ -1223,33 +1343,85 @@ static void ssc_async_work(struct work_struct *ws)
 		ssc_write_complete(io);
 }
 
-/* Cancel the cached copy of the range (BYPASS writes, discards, readcache). */
-static void ssc_cancel_range(struct ssc_ctx *sc, struct ssc_io *io,
-			     bool count_cancel)
+/*
+ * A write that goes to the origin only (a BYPASS write, a discard or
+ * write-zeroes, a write in readcache mode, after detach, on a failed cache
+ * or with no way for it) and the cached copy of its range:
+ *  - clean cached data is dropped now, before the origin write starts, so
+ *    that no read issued after the write completes can hit it; fills in
+ *    flight are cancelled (and none starts while a BYPASS writer runs);
+ *  - dirty cached data is the only copy of the newest completed write
+ *    until the origin holds this one: it stays, and is dropped when the
+ *    origin write completed (ssc_origin_done). The write must hold EXCL
+ *    for that, so that no read sees the cached copy go stale: a BYPASS
+ *    write returns false and waits for EXCL.
+ */
+static bool ssc_origin_prepare(struct ssc_ctx *sc, struct ssc_io *io,
+			       bool count_cancel)
 {
 	u64 sets[SSC_MAX_ASSOC + 1];
 	unsigned int nsets = ssc_probe_sets(&sc->c.g, io->oblock, sets);
 	unsigned long flags;
+	bool had = false;
 	u64 way;
-	bool had;
 
 	way = ssc_lookup(sc, io->oblock, sets, nsets, false);
 	if (way == SSC_NO_BLOCK)
-		return;
+		return true;
 	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
-	had = ssc_cancel(&sc->c, way, io->first, io->n);
-	ssc_md_changed(sc, way);
-	if (sc->c.ways[way].busy)
-		sc->c.ways[way].busy--;
+	if (ssc_range_any(&sc->c, way, SSC_DIRTY, io->first, io->n)) {
+		if (io->mode == SSC_LK_BYPASS) {
+			sc->c.ways[way].busy--;
+			spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
+			return false;
+		}
+		/* keep the reference until the origin write is done */
+		spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
+		io->way = way;
+		io->inval_end = true;
+		return true;
+	}
+	had = ssc_range_any(&sc->c, way, SSC_INFLIGHT, io->first, io->n) ||
+	      ssc_range_any(&sc->c, way, SSC_VALID, io->first, io->n);
+	ssc_write_drop(sc, io, way);
+	sc->c.ways[way].busy--;
 	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
 	if (had)
 		ssc_stat(sc, count_cancel ? ST_WRITE_CANCEL : ST_WRITE_INVALID);
+	return true;
 }
+
+/* End of an origin-only write (IO_ORIGIN): drop dirty data it superseded. */
+static void ssc_origin_done(struct ssc_ctx *sc, struct ssc_io *io, bool ok)
+{
+	unsigned long flags;
+
+	if (io->way == SSC_NO_BLOCK)
+		return;
+	if (io->inval_end && ok) {
+		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
+		ssc_write_drop(sc, io, io->way);
+		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
+		ssc_stat(sc, ST_WRITE_INVALID);
+	}
+	io->inval_end = false;
+	ssc_io_put_way(sc, io);
+}
+
+static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io,
+			 struct bio *bio);
 
 static int ssc_map_origin_only(struct ssc_ctx *sc, struct ssc_io *io,
 			       struct bio *bio, bool count_cancel)
 {
-	ssc_cancel_range(sc, io, count_cancel);
+	if (!ssc_origin_prepare(sc, io, count_cancel)) {
+		/* dirty data in the range: start again, waiting for EXCL */
+		ssc_unlock(sc, io);
+		io->no_bypass = true;
+		io->retry = false;
+		ssc_stat(sc, ST_WRITE_BUSY);
+		return ssc_map_write(sc, io, bio);
+	}
 	io->kind = IO_ORIGIN;
 	remap_origin(sc, bio);
 	return DM_MAPIO_REMAPPED;
@@ -1259,8 +1431,9 @@ static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 {
 	u32 opts = sc->cfg.opts;
 	bool cache_writes = io->aligned && sc->cfg.mode != SSC_READCACHE &&
-			    !READ_ONCE(sc->detached) && bio_op(bio) == REQ_OP_WRITE;
-	bool may_bypass = !cache_writes || !(opts & SSC_OPT_QUEUE_BUSY);
+			    ssc_caching(sc) && bio_op(bio) == REQ_OP_WRITE;
+	bool may_bypass = (!cache_writes || !(opts & SSC_OPT_QUEUE_BUSY)) &&
+			  !io->no_bypass;
 
 	if (!ssc_lock_get_write(sc, io, may_bypass)) {
 		if (!io->retry)
@@ -1283,29 +1456,35 @@ static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 		/* origin first, right now; the cache half from the worker */
 		atomic_set(&io->pending, 2);
 		io->way = SSC_NO_BLOCK;
-		ssc_submit_clone(sc, io, false);
+		io->kind = IO_WRITE_BOTH;
 		INIT_WORK(&io->work, ssc_async_work);
 		queue_work(sc->wq, &io->work);
-		return DM_MAPIO_SUBMITTED;
-	}
-
-	if (!ssc_write_lookup(sc, io)) {
-		io->kind = IO_ORIGIN;
 		remap_origin(sc, bio);
 		return DM_MAPIO_REMAPPED;
 	}
+
+	if (!ssc_write_lookup(sc, io))
+		return ssc_map_origin_only(sc, io, bio, false);
 	if (sc->cfg.mode == SSC_WRITEBACK && !(bio->bi_opf & REQ_FUA)) {
+		/*
+		 * Eager write-behind objects come from a pool that this
+		 * work queue refills: never wait for one here, fall back to
+		 * the cleaner instead.
+		 */
 		if (opts & SSC_OPT_EAGER_WRITEBACK)
-			io->wb = mempool_alloc(sc->wb_pool, GFP_NOIO);
+			io->wb = mempool_alloc(sc->wb_pool,
+					       GFP_NOWAIT | __GFP_NOWARN);
 		io->writeback = true;
 		atomic_set(&io->pending, 1);
 		ssc_submit_clone(sc, io, true);
 		return DM_MAPIO_SUBMITTED;
 	}
+	/* both devices: the cache gets a clone, the origin the bio */
 	atomic_set(&io->pending, 2);
-	ssc_submit_clone(sc, io, false);
+	io->kind = IO_WRITE_BOTH;
 	ssc_submit_clone(sc, io, true);
-	return DM_MAPIO_SUBMITTED;
+	remap_origin(sc, bio);
+	return DM_MAPIO_REMAPPED;
 }
 
 /* ---- Flushes and the map entry point ---- */
@@ -1387,12 +1566,6 @@ static int ssc_map(struct dm_target *ti, struct bio *bio)
 	io->bio = bio;
 	io->way = SSC_NO_BLOCK;
 
-	if (READ_ONCE(sc->cache_failed) && !ssc_counter_read(&sc->c.nr_dirty)) {
-		/* failed cache, no data only it holds: pass-through */
-		ssc_stat(sc, ST_BYPASSED);
-		remap_origin(sc, bio);
-		return DM_MAPIO_REMAPPED;
-	}
 	if (bio->bi_opf & REQ_PREFLUSH)
 		return ssc_map_flush(sc, io, bio);
 
@@ -1506,11 +1679,34 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 		}
 		break;
 	case IO_READ_RETRY:
-	case IO_ORIGIN:
 		if (*error)
 			ssc_stat(sc, ST_ORIGIN_ERRORS);
 		ssc_unlock(sc, io);
 		break;
+	case IO_ORIGIN:
+		if (*error)
+			ssc_stat(sc, ST_ORIGIN_ERRORS);
+		ssc_origin_done(sc, io, !*error);
+		ssc_unlock(sc, io);
+		if (!*error && io->need_commit) {
+			ssc_write_endio(sc, io, bio);
+			return DM_ENDIO_INCOMPLETE;
+		}
+		break;
+	case IO_WRITE_BOTH:
+		/* the origin half; the cache half is a clone */
+		io->ostatus = *error;
+		if (!atomic_dec_and_test(&io->pending))
+			return DM_ENDIO_INCOMPLETE;	/* the clone ends it */
+		ssc_write_state(sc, io);
+		ssc_io_put_way(sc, io);
+		ssc_unlock(sc, io);
+		if (!*error && io->need_commit) {
+			ssc_write_endio(sc, io, bio);
+			return DM_ENDIO_INCOMPLETE;
+		}
+		io->kind = IO_NONE;
+		return DM_ENDIO_DONE;
 	default:
 		break;
 	}
@@ -1738,6 +1934,13 @@ static int ssc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto bad;
 	}
 	ti->num_flush_bios = 2;		/* 0: origin, 1: cache */
+	/*
+	 * The device has a volatile write cache of its own (write-back data
+	 * and metadata in memory) whatever the devices under it have: without
+	 * this the block layer strips REQ_PREFLUSH and REQ_FUA over devices
+	 * without one.
+	 */
+	ti->flush_supported = true;
 	ti->num_discard_bios = 1;
 	/* discards only need the origin's support: the cache just invalidates */
 	ti->discards_supported = bdev_max_discard_sectors(sc->origin->bdev) > 0;

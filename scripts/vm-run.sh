@@ -82,7 +82,13 @@ header() {
 qemu_cmd() {
 	local append=$1 console=$2 result=$3 d
 	shift 3
-	QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G
+	# One TCG thread for both vCPUs (VM_TCG_THREAD=multi to change it):
+	# multi-threaded TCG races with the kernel's int3-based text patching
+	# (static keys, alternatives at module load) and once oopsed a guest
+	# with "Oops: int3" early in its boot. The guest still has two CPUs
+	# and its threads still interleave; make check runs two VMs at once,
+	# so the host's two cores stay busy.
+	QEMU=(qemu-system-x86_64 -accel "tcg,thread=${VM_TCG_THREAD:-single}" -cpu max -smp 2 -m 2G
 		-nographic -no-reboot -nic none
 		-kernel "$VMLINUZ" -initrd "$INITRD"
 		-append "console=ttyS0 panic=-1 oops=panic no_timer_check $append"
