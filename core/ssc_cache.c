@@ -7,8 +7,16 @@
  */
 #include "ssdcache/ssc_core.h"
 
-#define LFU_COUNT_MAX	0xffffffu
-#define ATIME_MASK	((1ull << 40) - 1)
+/*
+ * Victim scores are one 64-bit number, lower evicted first. LRU: the access
+ * stamp itself (a 64-bit clock never wraps). LFU: the access count (capped
+ * at 16 bits) above the stamp's low 48 bits, which wrap after 2^48 accesses
+ * (nine years at a million a second); within one count, the older block
+ * goes first.
+ */
+#define LFU_COUNT_MAX	0xffffu
+#define LFU_SHIFT	48
+#define ATIME_MASK	((1ull << LFU_SHIFT) - 1)
 
 size_t ssc_bytes_per_block(const struct ssc_geom *g)
 {
@@ -164,12 +172,10 @@ bool ssc_way_reusable(const struct ssc_cache *c, uint64_t way)
 
 static uint64_t victim_score(const struct ssc_cache *c, const struct ssc_way *x)
 {
-	uint64_t age = (x->atime & ATIME_MASK) + 1;
-
 	if (c->policy == SSC_LRU)
-		return age;
+		return x->atime < ~0ull ? x->atime + 1 : x->atime;
 	return ((uint64_t)(x->count < LFU_COUNT_MAX ? x->count : LFU_COUNT_MAX)
-		<< 40) + age;
+		<< LFU_SHIFT) + (x->atime & ATIME_MASK) + 1;
 }
 
 uint64_t ssc_set_candidate(const struct ssc_cache *c, uint64_t set,

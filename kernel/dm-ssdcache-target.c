@@ -2215,6 +2215,20 @@ static int ssc_iterate_devices(struct dm_target *ti,
 	return r;
 }
 
+/*
+ * Discards go to the origin only (the cache just drops its copy): the
+ * origin's discard granularity, not the coarser of both devices'.
+ */
+static void ssc_io_hints(struct dm_target *ti, struct queue_limits *limits)
+{
+	struct ssc_ctx *sc = ti->private;
+	struct block_device *o = sc->origin->bdev;
+
+	if (!ti->discards_supported)
+		return;
+	limits->discard_granularity = bdev_discard_granularity(o);
+}
+
 static struct target_type ssc_target = {
 	.name = "ssdcache",
 	.version = {1, 1, 0},
@@ -2229,6 +2243,7 @@ static struct target_type ssc_target = {
 	.status = ssc_status,
 	.message = ssc_message,
 	.iterate_devices = ssc_iterate_devices,
+	.io_hints = ssc_io_hints,
 };
 
 static int __init ssc_init(void)

@@ -268,7 +268,19 @@ static struct {
 	atomic_uint_fast64_t done[MAX_THREADS];
 	atomic_int stop;
 	uint64_t nfua, nflush;
+	/* run on past the time until this many flushes and runs (unit tests) */
+	uint64_t min_flushes, min_runs;
 } W;
+
+static uint64_t runs_done(void)
+{
+	uint64_t total = 0;
+	uint32_t t;
+
+	for (t = 0; t < W.p.nthreads; t++)
+		total += atomic_load(&W.done[t]);
+	return total;
+}
 
 static void send_mark(uint64_t recno)
 {
@@ -394,7 +406,8 @@ static int cmd_write(const char *dev, const char *jpath, double seconds,
 		if (pthread_create(&th[t], NULL, writer, (void *)(uintptr_t)t))
 			errx(2, "pthread_create failed");
 	srand((unsigned int)(W.p.seed ^ W.cycle));
-	while (now() < end) {
+	while (now() < end || W.nflush < W.min_flushes ||
+	       runs_done() < W.min_runs) {
 		usleep((useconds_t)(1000 * (1 + rand() % flush_ms)));
 		do_flush();
 	}

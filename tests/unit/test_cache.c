@@ -218,6 +218,31 @@ static void test_lfu(void **state)
 	ssc_cache_exit(&c, ssc_user_release, NULL);
 }
 
+/* The clock runs past 2^40 (and past 2^48 for LRU): the oldest still goes. */
+static void test_clock_no_wrap(void **state)
+{
+	struct ssc_cache c;
+	uint64_t score, t = 1ull << 40;
+	unsigned int i;
+
+	(void)state;
+	make_cache(&c, 1, 1, SSC_LRU);
+	for (i = 0; i < SSC_WAYS; i++)
+		ssc_way_install(&c, i, 100 + i, t - 8 + i);
+	/* way 0 is the oldest, stamped just below 2^40 */
+	assert_int_equal(ssc_set_candidate(&c, 0, true, &score), 0);
+	for (i = 0; i < SSC_WAYS; i++)
+		ssc_way_touch(&c, i, (1ull << 50) + (i == 3 ? 0 : 100 + i));
+	assert_int_equal(ssc_set_candidate(&c, 0, true, &score), 3);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
+
+	make_cache(&c, 1, 1, SSC_LFU);
+	for (i = 0; i < SSC_WAYS; i++)
+		ssc_way_install(&c, i, 100 + i, t - 8 + i);
+	assert_int_equal(ssc_set_candidate(&c, 0, true, &score), 0);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
+}
+
 static void test_ranges(void **state)
 {
 	struct ssc_cache c;
@@ -400,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_install_find_evict),
 		cmocka_unit_test(test_lru),
 		cmocka_unit_test(test_lfu),
+		cmocka_unit_test(test_clock_no_wrap),
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_transitions),
 		cmocka_unit_test(test_counters_concurrent),
