@@ -11,11 +11,12 @@
  * target's max_io_len is the block size). Before it looks at the cache it
  * takes the lock of its origin block's stripe (struct ssc_stripe) in the mode
  * ssc_core.h describes: reads and fills SHARED, cache-updating writes EXCL,
- * writes that only cancel the cached copy BYPASS, write-behind copies WB.
- * A bio that cannot get its lock waits on the stripe and is re-run from the
- * deferred worker when the lock is released. Set state (ways, bitmaps) is
- * protected by one spinlock per set. No lock is held across I/O and no two
- * of these locks are ever nested.
+ * writes that only cancel a clean cached copy BYPASS (one that finds dirty
+ * data waits for EXCL instead), write-behind copies WB. A bio that cannot
+ * get its lock waits on the stripe and is re-run from the deferred worker
+ * when the lock is released. Set state (ways, bitmaps) is protected by one
+ * spinlock per set. No lock is held across I/O; the only nesting is a
+ * stripe's spinlock around set locks (installs, fill starts).
  */
 #include <linux/module.h>
 #include <linux/init.h>
