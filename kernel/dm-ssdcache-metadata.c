@@ -292,6 +292,7 @@ int ssc_md_open(struct ssc_ctx *sc, const char **err)
 	 */
 	if (dirty_only)
 		bitmap_set(md->changed, 0, md->md_blocks);
+	atomic64_set(&md->disk_dirty, ssc_counter_read(&sc->c.nr_dirty));
 	DMINFO("%s: loaded the cache after a %s shutdown: %llu blocks, %llu dirty",
 	       dm_table_device_name(sc->ti->table),
 	       crashed ? "crash or unclean" : "clean", ssc_counter_read(&sc->c.nr_used),
@@ -344,8 +345,11 @@ static void ssc_encode_block(struct ssc_ctx *sc, u64 b, u64 seq, u8 *buf)
 
 			x->flags &= ~SSC_WF_ENC_DIRTY;
 			if (x->oblock != SSC_NO_BLOCK &&
-			    ssc_way_any(&sc->c, w, SSC_DIRTY))
+			    ssc_way_any(&sc->c, w, SSC_DIRTY)) {
+				if (!(x->flags & SSC_WF_DISK_DIRTY))
+					atomic64_inc(&sc->md.disk_dirty);
 				x->flags |= SSC_WF_ENC_DIRTY | SSC_WF_DISK_DIRTY;
+			}
 		}
 		spin_unlock_irqrestore(l, flags);
 	}
@@ -364,10 +368,12 @@ static void ssc_block_committed(struct ssc_ctx *sc, u64 b)
 		struct ssc_way *x = &sc->c.ways[w];
 
 		spin_lock_irqsave(l, flags);
-		if (x->flags & SSC_WF_ENC_DIRTY)
+		if (x->flags & SSC_WF_ENC_DIRTY) {
 			x->flags |= SSC_WF_DISK_DIRTY;
-		else
+		} else if (x->flags & SSC_WF_DISK_DIRTY) {
 			x->flags &= ~SSC_WF_DISK_DIRTY;
+			atomic64_dec(&sc->md.disk_dirty);
+		}
 		x->flags &= ~SSC_WF_ENC_DIRTY;
 		spin_unlock_irqrestore(l, flags);
 	}

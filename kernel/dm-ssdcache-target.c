@@ -89,6 +89,9 @@ struct ssc_io {
 	bool no_bypass;		/* found dirty data: wait for EXCL */
 	bool inval_end;		/* drop the cached range once the origin has it */
 	bool need_commit;	/* FUA: commit the metadata before completing */
+	bool fua;		/* REQ_FUA as mapped (see ssc_map) */
+	bool cwrite;		/* counted in nr_cwrites */
+	struct bio *clone;	/* async_lookup: the cache half, made at map */
 	atomic_t pending;
 	blk_status_t ostatus;
 	blk_status_t cstatus;
@@ -232,6 +235,25 @@ static bool ssc_caching(struct ssc_ctx *sc)
 	return !READ_ONCE(sc->detached) && !READ_ONCE(sc->cache_failed);
 }
 
+/*
+ * Whether the metadata may hold dirty state a flush has to bring up to
+ * date: dirty data in memory (that must be recorded), or ways the
+ * committed metadata still calls dirty (cleaned or dropped since, and a
+ * crash would bring back their older data). In writeback mode a flush
+ * always commits while the cache works.
+ */
+static bool ssc_dirty_state(struct ssc_ctx *sc)
+{
+	return ssc_counter_read(&sc->c.nr_dirty) ||
+	       atomic64_read(&sc->md.disk_dirty);
+}
+
+static bool ssc_flush_commits(struct ssc_ctx *sc)
+{
+	return ssc_dirty_state(sc) ||
+	       (sc->cfg.mode == SSC_WRITEBACK && !READ_ONCE(sc->cache_failed));
+}
+
 /* ---- Deferred bios and background accounting ---- */
 
 static void ssc_defer(struct ssc_ctx *sc, struct bio_list *bios)
@@ -251,9 +273,25 @@ static void ssc_bg_get(struct ssc_ctx *sc)
 	atomic_inc(&sc->nr_bg);
 }
 
+/*
+ * The RCU read section keeps @sc alive through the wake-up: ssc_free()
+ * waits for a grace period after it saw nr_bg reach 0.
+ */
 static void ssc_bg_put(struct ssc_ctx *sc)
 {
+	rcu_read_lock();
 	if (atomic_dec_and_test(&sc->nr_bg))
+		wake_up_all(&sc->bg_wait);
+	rcu_read_unlock();
+}
+
+/* A write that may put data in the cache is done with it (detach waits). */
+static void ssc_cwrite_put(struct ssc_ctx *sc, struct ssc_io *io)
+{
+	if (!io->cwrite)
+		return;
+	io->cwrite = false;
+	if (atomic_dec_and_test(&sc->nr_cwrites))
 		wake_up_all(&sc->bg_wait);
 }
 
@@ -882,7 +920,7 @@ static void ssc_tick_work(struct work_struct *ws)
 
 	if (READ_ONCE(sc->stop_bg))
 		return;
-	if (sc->cfg.mode == SSC_WRITEBACK || ssc_counter_read(&sc->c.nr_dirty))
+	if (ssc_flush_commits(sc))
 		ssc_md_commit(sc, false, false);
 	if (ssc_counter_read(&sc->c.nr_dirty))
 		queue_work(sc->wq, &sc->clean_work);
@@ -1093,6 +1131,18 @@ static void ssc_origin_endio(struct bio *clone)
 		ssc_write_complete(io);
 }
 
+/* Our own I/O: never polled (only the bio dm gave us is). */
+static struct bio *ssc_make_clone(struct ssc_ctx *sc, struct ssc_io *io,
+				  bool to_cache)
+{
+	struct bio *clone;
+
+	clone = bio_alloc_clone(to_cache ? sc->cdev->bdev : sc->origin->bdev,
+				io->bio, GFP_NOIO, &sc->bs);
+	bio_clear_polled(clone);
+	return clone;
+}
+
 /*
  * Send a clone of the write to the cache or to the origin. Only one clone
  * per bio is ever allocated in map context: a write to both devices sends
@@ -1105,8 +1155,10 @@ static void ssc_submit_clone(struct ssc_ctx *sc, struct ssc_io *io,
 	struct bio *bio = io->bio;
 	struct bio *clone;
 
-	clone = bio_alloc_clone(to_cache ? sc->cdev->bdev : sc->origin->bdev,
-				bio, GFP_NOIO, &sc->bs);
+	clone = io->clone;
+	io->clone = NULL;
+	if (!clone)
+		clone = ssc_make_clone(sc, io, to_cache);
 	clone->bi_private = io;
 	if (to_cache) {
 		clone->bi_iter.bi_sector =
@@ -1185,7 +1237,7 @@ static void ssc_write_drop(struct ssc_ctx *sc, struct ssc_io *io, u64 way)
 {
 	struct ssc_way *x = &sc->c.ways[way];
 
-	if ((io->bio->bi_opf & REQ_FUA) &&
+	if (io->fua &&
 	    ((x->flags & SSC_WF_DISK_DIRTY) ||
 	     ssc_range_any(&sc->c, way, SSC_DIRTY, io->first, io->n)))
 		io->need_commit = true;
@@ -1212,6 +1264,7 @@ static bool ssc_write_state(struct ssc_ctx *sc, struct ssc_io *io)
 	unsigned long flags;
 	bool cached = false, drop = false;
 
+	ssc_cwrite_put(sc, io);
 	if (io->ostatus)
 		ssc_stat(sc, ST_ORIGIN_ERRORS);
 	if (io->cstatus) {
@@ -1334,13 +1387,22 @@ static bool ssc_write_lookup(struct ssc_ctx *sc, struct ssc_io *io)
 	return true;
 }
 
+/*
+ * async_lookup: the cache half of a write whose bio went to the origin at
+ * map time. The clone was made then too: by now the bio may be split or
+ * completed by the origin.
+ */
 static void ssc_async_work(struct work_struct *ws)
 {
 	struct ssc_io *io = container_of(ws, struct ssc_io, work);
 
-	if (ssc_write_lookup(io->sc, io))
+	if (ssc_write_lookup(io->sc, io)) {
 		ssc_submit_clone(io->sc, io, true);
-	else if (atomic_dec_and_test(&io->pending))
+		return;
+	}
+	bio_put(io->clone);
+	io->clone = NULL;
+	if (atomic_dec_and_test(&io->pending))
 		ssc_write_complete(io);
 }
 
@@ -1392,6 +1454,17 @@ static bool ssc_origin_prepare(struct ssc_ctx *sc, struct ssc_io *io,
 	return true;
 }
 
+/* Drop the valid but clean sub-blocks of [first, first + n) of @way. */
+static void ssc_drop_clean(struct ssc_ctx *sc, u64 way, u32 first, u32 n)
+{
+	u32 i;
+
+	for (i = first; i < first + n; i++)
+		if (!ssc_range_any(&sc->c, way, SSC_DIRTY, i, 1))
+			ssc_range_clear(&sc->c, way, SSC_VALID, i, 1);
+	ssc_md_changed(sc, way);
+}
+
 /* End of an origin-only write (IO_ORIGIN): drop dirty data it superseded. */
 static void ssc_origin_done(struct ssc_ctx *sc, struct ssc_io *io, bool ok)
 {
@@ -1404,6 +1477,15 @@ static void ssc_origin_done(struct ssc_ctx *sc, struct ssc_io *io, bool ok)
 		ssc_write_drop(sc, io, io->way);
 		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
 		ssc_stat(sc, ST_WRITE_INVALID);
+	} else if (io->inval_end) {
+		/*
+		 * The origin may hold part of the write: keep the dirty
+		 * sub-blocks (the cleaner rewrites them), drop the clean ones,
+		 * whose cached copy may now be older than the origin's.
+		 */
+		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
+		ssc_drop_clean(sc, io->way, io->first, io->n);
+		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
 	}
 	io->inval_end = false;
 	ssc_io_put_way(sc, io);
@@ -1431,10 +1513,24 @@ static int ssc_map_origin_only(struct ssc_ctx *sc, struct ssc_io *io,
 static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 {
 	u32 opts = sc->cfg.opts;
-	bool cache_writes = io->aligned && sc->cfg.mode != SSC_READCACHE &&
-			    ssc_caching(sc) && bio_op(bio) == REQ_OP_WRITE;
-	bool may_bypass = (!cache_writes || !(opts & SSC_OPT_QUEUE_BUSY)) &&
-			  !io->no_bypass;
+	bool cache_writes, may_bypass;
+
+	/*
+	 * Counted before detached is read, so that detach, which sets it
+	 * and then waits for the count to drain, never misses a write that
+	 * still saw the cache attached (ssc_detach).
+	 */
+	if (!io->cwrite) {
+		io->cwrite = true;
+		atomic_inc(&sc->nr_cwrites);
+		smp_mb__after_atomic();	/* pairs with smp_mb() in ssc_detach */
+	}
+	cache_writes = io->aligned && sc->cfg.mode != SSC_READCACHE &&
+		       ssc_caching(sc) && bio_op(bio) == REQ_OP_WRITE;
+	may_bypass = (!cache_writes || !(opts & SSC_OPT_QUEUE_BUSY)) &&
+		     !io->no_bypass;
+	if (!cache_writes)
+		ssc_cwrite_put(sc, io);
 
 	if (!ssc_lock_get_write(sc, io, may_bypass)) {
 		if (!io->retry)
@@ -1446,8 +1542,10 @@ static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 			ssc_stat(sc, ST_BYPASSED);
 		return ssc_map_origin_only(sc, io, bio, false);
 	}
-	if (io->mode == SSC_LK_BYPASS)
+	if (io->mode == SSC_LK_BYPASS) {
+		ssc_cwrite_put(sc, io);
 		return ssc_map_origin_only(sc, io, bio, true);
+	}
 
 	io->ostatus = BLK_STS_OK;
 	io->cstatus = BLK_STS_OK;
@@ -1458,15 +1556,18 @@ static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
 		atomic_set(&io->pending, 2);
 		io->way = SSC_NO_BLOCK;
 		io->kind = IO_WRITE_BOTH;
+		io->clone = ssc_make_clone(sc, io, true);
 		INIT_WORK(&io->work, ssc_async_work);
 		queue_work(sc->wq, &io->work);
 		remap_origin(sc, bio);
 		return DM_MAPIO_REMAPPED;
 	}
 
-	if (!ssc_write_lookup(sc, io))
+	if (!ssc_write_lookup(sc, io)) {
+		ssc_cwrite_put(sc, io);
 		return ssc_map_origin_only(sc, io, bio, false);
-	if (sc->cfg.mode == SSC_WRITEBACK && !(bio->bi_opf & REQ_FUA)) {
+	}
+	if (sc->cfg.mode == SSC_WRITEBACK && !io->fua) {
 		/*
 		 * Eager write-behind objects come from a pool that this
 		 * work queue refills: never wait for one here, fall back to
@@ -1501,7 +1602,7 @@ static int ssc_map_flush(struct ssc_ctx *sc, struct ssc_io *io,
 		return DM_MAPIO_REMAPPED;
 	}
 	ssc_stat(sc, ST_FLUSHES);
-	if (sc->cfg.mode == SSC_WRITEBACK || ssc_counter_read(&sc->c.nr_dirty)) {
+	if (ssc_flush_commits(sc)) {
 		/*
 		 * Completed writes may live only in the cache: commit the
 		 * metadata (which flushes both devices first).
@@ -1566,6 +1667,10 @@ static int ssc_map(struct dm_target *ti, struct bio *bio)
 	io->sc = sc;
 	io->bio = bio;
 	io->way = SSC_NO_BLOCK;
+	/* the block layer strips FUA from a bio it sends to a device without
+	 * a volatile write cache: remember it for the completion
+	 */
+	io->fua = !!(bio->bi_opf & REQ_FUA);
 
 	if (bio->bi_opf & REQ_PREFLUSH)
 		return ssc_map_flush(sc, io, bio);
@@ -1675,7 +1780,7 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 		if (*error && dm_bio_get_target_bio_nr(bio) == 1) {
 			/* the cache's flush matters only for dirty data */
 			ssc_stat(sc, ST_CACHE_ERRORS);
-			if (!ssc_counter_read(&sc->c.nr_dirty))
+			if (!ssc_dirty_state(sc))
 				*error = BLK_STS_OK;
 		}
 		break;
@@ -1744,6 +1849,7 @@ static void ssc_free(struct ssc_ctx *sc)
 		ssc_wait_idle(sc);
 		destroy_workqueue(sc->wq);
 	}
+	synchronize_rcu();	/* the last ssc_bg_put() is done with sc */
 	ssc_md_exit(sc);
 	if (sc->kc)
 		dm_kcopyd_client_destroy(sc->kc);
@@ -2110,6 +2216,25 @@ static int ssc_flush_all(struct ssc_ctx *sc)
 	return ssc_md_commit(sc, false, true);
 }
 
+/*
+ * detach: no new data enters the cache; writes that decided otherwise
+ * before they saw the flag are waited for (ssc_map_write counts them
+ * before it reads it), then everything dirty is written back.
+ */
+static int ssc_detach(struct ssc_ctx *sc)
+{
+	int r;
+
+	WRITE_ONCE(sc->detached, true);
+	smp_mb();	/* pairs with ssc_map_write's count of nr_cwrites */
+	DMINFO("%s: detaching: no new data enters the cache", ssc_name(sc));
+	r = wait_event_interruptible(sc->bg_wait,
+				     !atomic_read(&sc->nr_cwrites));
+	if (r)
+		return r;
+	return ssc_flush_all(sc);
+}
+
 static int ssc_set_wm(struct ssc_ctx *sc, char *arg, bool high)
 {
 	unsigned int v;
@@ -2184,11 +2309,8 @@ static int ssc_message(struct dm_target *ti, unsigned int argc, char **argv,
 	}
 	if (argc == 1 && !strcasecmp(argv[0], "flush"))
 		return ssc_flush_all(sc);
-	if (argc == 1 && !strcasecmp(argv[0], "detach")) {
-		WRITE_ONCE(sc->detached, true);
-		DMINFO("%s: detaching: no new data enters the cache", ssc_name(sc));
-		return ssc_flush_all(sc);
-	}
+	if (argc == 1 && !strcasecmp(argv[0], "detach"))
+		return ssc_detach(sc);
 	if (argc == 1 && !strcasecmp(argv[0], "attach")) {
 		WRITE_ONCE(sc->detached, false);
 		return 0;

@@ -72,6 +72,7 @@ struct ssc_md {
 	void *buf;			/* SSC_MD_BATCH * 2 blocks */
 	struct mutex lock;		/* one commit at a time */
 	bool loaded;
+	atomic64_t disk_dirty;		/* ways the committed metadata calls dirty */
 	u64 commits;
 	u64 errors;
 };
@@ -101,7 +102,8 @@ struct ssc_ctx {
 	struct work_struct defer_work;
 
 	atomic_t nr_bg;			/* fills and write-behinds in flight */
-	wait_queue_head_t bg_wait;
+	atomic_t nr_cwrites;		/* writes that may put data in the cache */
+	wait_queue_head_t bg_wait;	/* nr_bg or nr_cwrites reached 0 */
 
 	spinlock_t flush_lock;		/* protects commit_wait */
 
