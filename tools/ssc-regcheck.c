@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ssc-regcheck: the register check. Judges a block device by the contract
+ * (../shared/CONTRACT.md, "Reads and writes"), whatever path its code takes:
+ * every 512-byte sector of a small hot region is a register, many threads
+ * read and write it with O_DIRECT, and every read is checked against the
+ * writes whose times it saw (the rule: tools/lib/ssct_regcheck.h).
+ *
+ *   ssc-regcheck run --dev DEV --region-mb N [--offset-mb N] [--threads N]
+ *                    [--seconds S] [--ops N] [--seed X] [--round R]
+ *                    [--block-bytes B] [--max-len BYTES] [--read-pct P]
+ *                    [--state-in F] [--state-out F] [--sync-dir D]
+ *                    [--strict-torn] [--reports N]
+ *   ssc-regcheck verify --dev DEV --state F
+ *
+ * run writes the region with a "generation 0" pattern first (or, with
+ * --state-in, takes what a previous run left as the initial content),
+ * runs the workload, reads the whole region once more (the final pass),
+ * judges every read, and with --state-out saves what the final pass saw.
+ * verify reads the region and fails unless every sector holds exactly that
+ * (after a remove and create of the target nothing is in flight, so the
+ * device must return the last completed writes).
+ *
+ * The workload: op number g (a global counter) is a pure function of the
+ * seed and g. Ops come in phases of 32 ops per thread, each phase one of
+ *   mixed  anywhere in the region: one logical block, 1..k whole cache
+ *          blocks, or any aligned range up to --max-len
+ *   focus  1-3 cache blocks: mostly single logical blocks (reads of one
+ *          sector next to writes of another of the same block), whole
+ *          blocks, partial ranges and ranges into the next blocks
+ *   herd   the threads read the same cache blocks at once, sequentially
+ *          (consecutive ops read the same block), with a few writes just
+ *          behind the front
+ * Reads and writes are mixed by --read-pct. Writes never overlap a write
+ * in flight (so that the final content of a sector is one write's, not a
+ * mix two concurrent copies may leave on a RAM disk); reads overlap
+ * anything.
+ *
+ * With --sync-dir D: D/ready appears once the initial content is written
+ * (background events may start), D/done when the workload ended; the
+ * final pass waits for D/quiet (the events stopped, the devices healthy).
+ *
+ * Exit status: 0 no violation, 1 violations (printed with their history),
+ * 2 usage or setup error (device, initial writes, final reads failing).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <linux/fs.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ssdcache/ssc_format.h"
+#include "lib/ssct_regcheck.h"
+
+#define STATE_MAGIC	"SSCRGST1"
+#define PHASE_PER_THREAD 32
+#define CHUNK_SECT	2048		/* 1 MiB: initial writes, final pass, verify */
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "ssc-regcheck: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(2);
+}
+
+/* ---------------------------------------------------------------- devices */
+
+static uint64_t dev_bytes(int fd)
+{
+	struct stat st;
+	uint64_t b;
+
+	if (fstat(fd, &st))
+		die("fstat: %s", strerror(errno));
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &b))
+			die("BLKGETSIZE64: %s", strerror(errno));
+		return b;
+	}
+	return (uint64_t)st.st_size;
+}
+
+static uint32_t dev_lbs(int fd)
+{
+	struct stat st;
+	int ss;
+
+	if (fstat(fd, &st) == 0 && S_ISBLK(st.st_mode) && ioctl(fd, BLKSSZGET, &ss) == 0)
+		return (uint32_t)ss;
+	return 512;
+}
+
+/* O_DIRECT where the file system has it (tmpfs, for the unit test, has not) */
+static int open_direct(const char *path, int flags)
+{
+	int fd = open(path, flags | O_DIRECT);
+
+	if (fd < 0 && errno == EINVAL)
+		fd = open(path, flags);
+	return fd;
+}
+
+static void *xalign(size_t n)
+{
+	void *p;
+
+	if (posix_memalign(&p, 4096, n ? n : 4096))
+		die("out of memory");
+	memset(p, 0, n);
+	return p;
+}
+
+static int full_pread(int fd, void *buf, size_t n, off_t off)
+{
+	return pread(fd, buf, n, off) == (ssize_t)n;
+}
+
+/* ---------------------------------------------------------------- state files */
+
+struct state_hdr {
+	char magic[8];
+	uint32_t version;
+	uint32_t lbs;
+	uint64_t start;		/* region, 512-byte sectors */
+	uint64_t nsect;
+	uint64_t tag;		/* the run that wrote it */
+	uint32_t crc;		/* crc32c of the entries */
+	uint32_t pad;
+};
+
+static void state_save(const char *path, const struct state_hdr *h0, const struct rc_val *v)
+{
+	struct state_hdr h = *h0;
+	char tmp[4096];
+	FILE *f;
+
+	memcpy(h.magic, STATE_MAGIC, 8);
+	h.version = 1;
+	h.crc = ssc_crc32c(0, v, h.nsect * sizeof(*v));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "wb");
+	if (!f || fwrite(&h, sizeof(h), 1, f) != 1 ||
+	    fwrite(v, sizeof(*v), h.nsect, f) != h.nsect || fclose(f))
+		die("%s: cannot write the state", tmp);
+	if (rename(tmp, path))
+		die("%s: %s", path, strerror(errno));
+}
+
+static struct rc_val *state_load(const char *path, struct state_hdr *h)
+{
+	FILE *f = fopen(path, "rb");
+	struct rc_val *v;
+
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	if (fread(h, sizeof(*h), 1, f) != 1 || memcmp(h->magic, STATE_MAGIC, 8) ||
+	    h->version != 1 || h->nsect == 0 || h->nsect > (1ull << 32))
+		die("%s: not a state file", path);
+	v = calloc(h->nsect, sizeof(*v));
+	if (!v)
+		die("out of memory");
+	if (fread(v, sizeof(*v), h->nsect, f) != h->nsect ||
+	    ssc_crc32c(0, v, h->nsect * sizeof(*v)) != h->crc)
+		die("%s: truncated or corrupt state", path);
+	fclose(f);
+	return v;
+}
+
+/* ---------------------------------------------------------------- the workload */
+
+struct op {
+	uint64_t start;		/* sector in the region */
+	uint32_t n;		/* sectors */
+	int write;
+};
+
+static struct {
+	int fd;
+	uint64_t start, nsect;		/* region on the device, sectors */
+	uint32_t ls, bs, maxl;		/* logical block, cache block, max I/O: sectors */
+	uint32_t nthreads, read_pct;
+	uint64_t seed, max_ops;
+	int64_t end;
+	atomic_uint_fast64_t next;	/* the global op counter */
+	struct rc_log *log;
+	/* writes in flight, one slot per thread (start, n; n = 0: none) */
+	pthread_mutex_t wlock;
+	pthread_cond_t wcond;
+	uint64_t wstart[RC_MAX_THREADS];
+	uint32_t wn[RC_MAX_THREADS];
+	uint64_t ops[RC_MAX_THREADS];
+} G = { .wlock = PTHREAD_MUTEX_INITIALIZER, .wcond = PTHREAD_COND_INITIALIZER };
+
+enum { PH_MIXED, PH_FOCUS, PH_HERD };
+
+static uint64_t rnd(uint64_t *h, uint64_t n)
+{
+	*h = rc_mix64(*h);
+	return n ? *h % n : 0;
+}
+
+/* Op number @g: a pure function of the seed, @g and the geometry. */
+static struct op gen_op(uint64_t g)
+{
+	uint64_t plen = (uint64_t)PHASE_PER_THREAD * G.nthreads, phase = g / plen;
+	uint64_t ph = rc_mix64(G.seed ^ rc_mix64(phase ^ 0x5245474348454b31ull));
+	uint64_t h = rc_mix64(ph ^ rc_mix64(g)), nlb = G.nsect / G.ls, nblk = G.nsect / G.bs;
+	uint64_t bl = G.bs / G.ls, maxlb = G.maxl / G.ls, lb, len, x;
+	int type = ph % 10 < 4 ? PH_MIXED : ph % 10 < 8 ? PH_FOCUS : PH_HERD;
+	struct op o;
+
+	o.write = rnd(&h, 100) >= G.read_pct;
+	if (type == PH_HERD) {
+		uint64_t j = g - phase * plen, front = (ph >> 8) + j / G.nthreads;
+
+		if (o.write && rnd(&h, 100) < 30 && j >= 2 * G.nthreads) {
+			/* a small write just behind the front */
+			lb = ((front - 1 - rnd(&h, 2)) % nblk) * bl + rnd(&h, bl);
+			len = 1;
+		} else {
+			o.write = 0;
+			lb = (front % nblk) * bl;
+			len = bl < maxlb ? bl : maxlb;
+		}
+	} else if (type == PH_FOCUS) {
+		uint64_t nf = 1 + ph % 3, k = rnd(&h, nf);
+		uint64_t b0 = rc_mix64(ph + k) % nblk;
+
+		x = rnd(&h, 100);
+		if (x < 45) {			/* one logical block */
+			lb = b0 * bl + rnd(&h, bl);
+			len = 1;
+		} else if (x < 60) {		/* the whole block */
+			lb = b0 * bl;
+			len = bl;
+		} else if (x < 80) {		/* part of it */
+			uint64_t off = rnd(&h, bl);
+
+			lb = b0 * bl + off;
+			len = 1 + rnd(&h, bl - off);
+		} else {			/* from its second half on into the next */
+			lb = b0 * bl + bl / 2 + rnd(&h, bl - bl / 2);
+			len = 1 + rnd(&h, maxlb);
+		}
+	} else {
+		x = rnd(&h, 100);
+		if (x < 30) {
+			lb = rnd(&h, nlb);
+			len = 1;
+		} else if (x < 55) {
+			uint64_t k = maxlb / bl ? maxlb / bl : 1;
+
+			lb = rnd(&h, nblk) * bl;
+			len = (1 + rnd(&h, k)) * bl;
+		} else {
+			lb = rnd(&h, nlb);
+			len = 1 + rnd(&h, maxlb);
+		}
+	}
+	if (len > maxlb)
+		len = maxlb;
+	if (lb >= nlb)
+		lb %= nlb;
+	if (lb + len > nlb)
+		len = nlb - lb;
+	o.start = lb * G.ls;
+	o.n = (uint32_t)(len * G.ls);
+	return o;
+}
+
+static int overlaps_write(uint32_t self, uint64_t s, uint32_t n)
+{
+	uint32_t t;
+
+	for (t = 0; t < G.nthreads; t++)
+		if (t != self && G.wn[t] && s < G.wstart[t] + G.wn[t] && G.wstart[t] < s + n)
+			return 1;
+	return 0;
+}
+
+static int do_write(uint32_t t, uint64_t s, uint32_t n, uint8_t *buf)
+{
+	size_t bytes = (size_t)n * RC_SECTOR;
+	int64_t ti, tc;
+	uint32_t id;
+	ssize_t r;
+
+	pthread_mutex_lock(&G.wlock);
+	while (overlaps_write(t, s, n))
+		pthread_cond_wait(&G.wcond, &G.wlock);
+	G.wstart[t] = s;
+	G.wn[t] = n;
+	pthread_mutex_unlock(&G.wlock);
+
+	id = rc_write_begin(G.log, t, G.start + s, n);
+	rc_write_fill(G.log, id, buf);
+	ti = rc_now();
+	r = pwrite(G.fd, buf, bytes, (off_t)((G.start + s) * RC_SECTOR));
+	tc = rc_now();
+	rc_write_end(G.log, id, ti, tc, r == (ssize_t)bytes);
+
+	pthread_mutex_lock(&G.wlock);
+	G.wn[t] = 0;
+	pthread_cond_broadcast(&G.wcond);
+	pthread_mutex_unlock(&G.wlock);
+	return r == (ssize_t)bytes;
+}
+
+static int do_read(uint32_t t, uint64_t s, uint32_t n, uint8_t *buf, int final)
+{
+	size_t bytes = (size_t)n * RC_SECTOR;
+	int64_t ti, tc;
+	int ok;
+
+	ti = rc_now();
+	ok = full_pread(G.fd, buf, bytes, (off_t)((G.start + s) * RC_SECTOR));
+	tc = rc_now();
+	rc_read_log(G.log, t, G.start + s, n, ti, tc, ok, buf, final);
+	return ok;
+}
+
+static void *worker(void *arg)
+{
+	uint32_t t = (uint32_t)(uintptr_t)arg;
+	uint8_t *buf = xalign((size_t)G.maxl * RC_SECTOR);
+
+	for (;;) {
+		uint64_t g = atomic_fetch_add(&G.next, 1);
+		struct op o;
+
+		if (g >= G.max_ops || rc_now() >= G.end)
+			break;
+		o = gen_op(g);
+		if (o.write)
+			do_write(t, o.start, o.n, buf);
+		else
+			do_read(t, o.start, o.n, buf, 0);
+		G.ops[t]++;
+	}
+	free(buf);
+	return NULL;
+}
+
+static void touch(const char *dir, const char *name)
+{
+	char p[4096];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fd = open(p, O_WRONLY | O_CREAT, 0644);
+	if (fd < 0)
+		die("%s: %s", p, strerror(errno));
+	close(fd);
+}
+
+static void wait_for(const char *dir, const char *name, int seconds)
+{
+	char p[4096];
+	int i;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	for (i = 0; i < seconds * 20; i++) {
+		if (access(p, F_OK) == 0)
+			return;
+		usleep(50000);
+	}
+	die("%s did not appear within %d s", p, seconds);
+}
+
+struct run_opts {
+	const char *dev, *state_in, *state_out, *sync_dir;
+	uint64_t offset_mb, region_mb, round, block_bytes, max_len;
+	double seconds;
+	int strict_torn, reports;
+};
+
+static int cmd_run(const struct run_opts *o)
+{
+	pthread_t th[RC_MAX_THREADS];
+	struct rc_params p = { 0 };
+	struct rc_report rep;
+	struct state_hdr sh = { .version = 1 };
+	struct rc_val *init = NULL, *fin;
+	uint64_t s, unknown, v;
+	uint8_t *buf;
+	uint32_t lbs, t;
+	int64_t t0, t1;
+
+	G.fd = open_direct(o->dev, O_RDWR);
+	if (G.fd < 0)
+		die("%s: %s", o->dev, strerror(errno));
+	lbs = dev_lbs(G.fd);
+	G.ls = lbs / RC_SECTOR;
+	G.bs = (uint32_t)(o->block_bytes / RC_SECTOR);
+	G.maxl = (uint32_t)((o->max_len ? o->max_len : 4 * o->block_bytes) / RC_SECTOR);
+	if (G.maxl > 2048)
+		G.maxl = 2048;
+	G.start = o->offset_mb * 2048;
+	G.nsect = o->region_mb * 2048;
+	if (!G.ls || G.bs < G.ls || G.bs % G.ls || G.maxl < G.ls || G.maxl % G.ls)
+		die("--block-bytes and --max-len must be multiples of the logical block size (%u)", lbs);
+	if (!G.nsect || G.nsect % G.bs || G.nsect / G.bs < 4)
+		die("--region-mb must hold 4 or more cache blocks");
+	if ((G.start + G.nsect) * RC_SECTOR > dev_bytes(G.fd))
+		die("%s is smaller than the region", o->dev);
+	p.start = G.start;
+	p.nsect = G.nsect;
+	p.tag = rc_mix64(G.seed * 1000003 + o->round) | 1;
+	p.nthreads = G.nthreads;
+	p.block_sect = G.bs;
+	p.strict_torn = o->strict_torn;
+	p.max_reports = o->reports;
+	if (o->state_in) {
+		init = state_load(o->state_in, &sh);
+		if (sh.start != G.start || sh.nsect != G.nsect || sh.lbs != lbs)
+			die("%s is for another region or device", o->state_in);
+		for (s = 0; s < G.nsect; s++)
+			if (!init[s].tag || init[s].tag == p.tag)
+				die("%s: sector %" PRIu64 " unknown, or of this run's tag (reuse of --round?)",
+				    o->state_in, G.start + s);
+	}
+	G.log = rc_log_new(&p, init);
+	buf = xalign((size_t)CHUNK_SECT * RC_SECTOR);
+
+	if (!init) {	/* generation 0: every sector written once, through the device */
+		for (s = 0; s < G.nsect; s += CHUNK_SECT) {
+			uint32_t n = G.nsect - s < CHUNK_SECT ? (uint32_t)(G.nsect - s) : CHUNK_SECT;
+
+			if (!do_write(0, s, n, buf))
+				die("initial write at sector %" PRIu64 " failed: %s", G.start + s,
+				    strerror(errno));
+		}
+	}
+	if (o->sync_dir)
+		touch(o->sync_dir, "ready");
+
+	t0 = rc_now();
+	G.end = t0 + (int64_t)(o->seconds * 1e9);
+	for (t = 0; t < G.nthreads; t++)
+		if (pthread_create(&th[t], NULL, worker, (void *)(uintptr_t)t))
+			die("pthread_create failed");
+	for (t = 0; t < G.nthreads; t++)
+		pthread_join(th[t], NULL);
+	t1 = rc_now();
+	if (o->sync_dir) {
+		touch(o->sync_dir, "done");
+		wait_for(o->sync_dir, "quiet", 600);
+	}
+
+	/* the final pass: what the device holds now, judged like any read */
+	for (s = 0; s < G.nsect; s += CHUNK_SECT) {
+		uint32_t n = G.nsect - s < CHUNK_SECT ? (uint32_t)(G.nsect - s) : CHUNK_SECT;
+		int tries;
+
+		for (tries = 0; !do_read(0, s, n, buf, 1); tries++) {
+			if (tries == 50)
+				die("final read at sector %" PRIu64 " keeps failing: %s",
+				    G.start + s, strerror(errno));
+			usleep(200000);
+		}
+	}
+
+	v = rc_check(G.log, stdout, &rep);
+	printf("regcheck: %s region %" PRIu64 "+%" PRIu64 " sectors, logical block %u, cache block %u sectors, max I/O %u sectors, %u threads, seed %" PRIu64 ", round %" PRIu64 ", %.1f s, %.0f ops/s\n",
+	       o->dev, G.start, G.nsect, lbs, G.bs, G.maxl, G.nthreads, G.seed, o->round,
+	       (double)(t1 - t0) / 1e9, (double)(rep.reads + rep.writes) / ((double)(t1 - t0) / 1e9));
+	rc_print_report(stdout, &rep);
+	if (o->state_out) {
+		fin = calloc(G.nsect, sizeof(*fin));
+		if (!fin)
+			die("out of memory");
+		unknown = rc_final_state(G.log, fin);
+		if (unknown && !v)
+			die("%" PRIu64 " sectors without a value after the final pass", unknown);
+		sh.lbs = lbs;
+		sh.start = G.start;
+		sh.nsect = G.nsect;
+		sh.tag = p.tag;
+		state_save(o->state_out, &sh, fin);
+		free(fin);
+	}
+	rc_log_free(G.log);
+	free(init);
+	free(buf);
+	close(G.fd);
+	return v ? 1 : 0;
+}
+
+/* Every sector must hold exactly what the state says. */
+static int cmd_verify(const char *dev, const char *state)
+{
+	struct state_hdr sh;
+	struct rc_val *want = state_load(state, &sh);
+	uint64_t s, bad = 0;
+	uint8_t *buf = xalign((size_t)CHUNK_SECT * RC_SECTOR);
+	int fd = open_direct(dev, O_RDONLY);
+
+	if (fd < 0)
+		die("%s: %s", dev, strerror(errno));
+	if (dev_lbs(fd) != sh.lbs || (sh.start + sh.nsect) * RC_SECTOR > dev_bytes(fd))
+		die("%s does not match the state (logical block %u, region %" PRIu64 "+%" PRIu64 ")",
+		    dev, sh.lbs, sh.start, sh.nsect);
+	for (s = 0; s < sh.nsect; s += CHUNK_SECT) {
+		uint32_t n = sh.nsect - s < CHUNK_SECT ? (uint32_t)(sh.nsect - s) : CHUNK_SECT, k;
+
+		if (!full_pread(fd, buf, (size_t)n * RC_SECTOR, (off_t)((sh.start + s) * RC_SECTOR))) {
+			printf("verify: read of sectors %" PRIu64 "+%u failed: %s\n", sh.start + s, n,
+			       strerror(errno));
+			bad += n;
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			const uint8_t *p = buf + (size_t)k * RC_SECTOR;
+			const struct rc_val *w = &want[s + k];
+			struct rc_val got;
+			uint64_t hs;
+
+			if (rc_sector_is(p, sh.start + s + k, w))
+				continue;
+			if (bad++ < 20) {
+				int ok = rc_sector_decode(p, &hs, &got);
+
+				printf("verify: sector %" PRIu64 " holds %s (sector %" PRIu64 " tag %016" PRIx64 " write %u thread %u), expected tag %016" PRIx64 " write %u thread %u\n",
+				       sh.start + s + k, ok ? "a clean value" : "no clean value; header says",
+				       hs, got.tag, got.id, got.thread, w->tag, w->id, w->thread);
+			}
+		}
+	}
+	printf("verify: %s: %" PRIu64 " sectors checked against %s, %" PRIu64 " differ\n",
+	       dev, sh.nsect, state, bad);
+	close(fd);
+	free(buf);
+	free(want);
+	return bad ? 1 : 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: ssc-regcheck run --dev DEV --region-mb N [--offset-mb N] [--threads N]\n"
+		"                        [--seconds S] [--ops N] [--seed X] [--round R]\n"
+		"                        [--block-bytes B] [--max-len BYTES] [--read-pct P]\n"
+		"                        [--state-in F] [--state-out F] [--sync-dir D]\n"
+		"                        [--strict-torn] [--reports N]\n"
+		"       ssc-regcheck verify --dev DEV --state F\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dev", 1, NULL, 'd' }, { "region-mb", 1, NULL, 'r' },
+		{ "offset-mb", 1, NULL, 'o' }, { "threads", 1, NULL, 't' },
+		{ "seconds", 1, NULL, 's' }, { "ops", 1, NULL, 'n' },
+		{ "seed", 1, NULL, 'x' }, { "round", 1, NULL, 'R' },
+		{ "block-bytes", 1, NULL, 'b' }, { "max-len", 1, NULL, 'l' },
+		{ "read-pct", 1, NULL, 'p' }, { "state-in", 1, NULL, 'i' },
+		{ "state-out", 1, NULL, 'O' }, { "state", 1, NULL, 'S' },
+		{ "sync-dir", 1, NULL, 'y' }, { "strict-torn", 0, NULL, 'T' },
+		{ "reports", 1, NULL, 'P' }, { NULL, 0, NULL, 0 }
+	};
+	struct run_opts o = { .region_mb = 16, .round = 1, .block_bytes = 4096,
+			      .seconds = 10, .reports = 10 };
+	const char *cmd, *state = NULL;
+	int c;
+
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	G.nthreads = 8;
+	G.read_pct = 60;
+	G.seed = 1;
+	G.max_ops = UINT64_MAX;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o.dev = optarg; break;
+		case 'r': o.region_mb = strtoull(optarg, NULL, 0); break;
+		case 'o': o.offset_mb = strtoull(optarg, NULL, 0); break;
+		case 't': G.nthreads = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 's': o.seconds = strtod(optarg, NULL); break;
+		case 'n': G.max_ops = strtoull(optarg, NULL, 0); break;
+		case 'x': G.seed = strtoull(optarg, NULL, 0); break;
+		case 'R': o.round = strtoull(optarg, NULL, 0); break;
+		case 'b': o.block_bytes = strtoull(optarg, NULL, 0); break;
+		case 'l': o.max_len = strtoull(optarg, NULL, 0); break;
+		case 'p': G.read_pct = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'i': o.state_in = optarg; break;
+		case 'O': o.state_out = optarg; break;
+		case 'S': state = optarg; break;
+		case 'y': o.sync_dir = optarg; break;
+		case 'T': o.strict_torn = 1; break;
+		case 'P': o.reports = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (!o.dev)
+		usage();
+	if (!strcmp(cmd, "run")) {
+		if (G.nthreads < 1 || G.nthreads > RC_MAX_THREADS || G.read_pct > 100 ||
+		    o.seconds <= 0)
+			die("bad --threads (1-%d), --read-pct or --seconds", RC_MAX_THREADS);
+		return cmd_run(&o);
+	}
+	if (!strcmp(cmd, "verify")) {
+		if (!state)
+			usage();
+		return cmd_verify(o.dev, state);
+	}
+	usage();
+	return 2;
+}
