@@ -10,27 +10,35 @@
  *                    [--seconds S] [--ops N] [--seed X] [--round R]
  *                    [--block-bytes B] [--max-len BYTES] [--read-pct P]
  *                    [--state-in F] [--state-out F] [--sync-dir D]
- *                    [--strict-torn] [--reports N]
+ *                    [--herd-pct P] [--final-pass] [--strict-torn] [--reports N]
  *   ssc-regcheck verify --dev DEV --state F
  *
  * run writes the region with a "generation 0" pattern first (or, with
  * --state-in, takes what a previous run left as the initial content),
- * runs the workload, reads the whole region once more (the final pass),
- * judges every read, and with --state-out saves what the final pass saw.
- * verify reads the region and fails unless every sector holds exactly that
- * (after a remove and create of the target nothing is in flight, so the
- * device must return the last completed writes).
+ * runs the workload, judges every read, and with --state-out saves the
+ * value every sector must hold now: its last completed write's. Where a
+ * write that failed came after it, the sector may hold either: those are
+ * read once more (with --final-pass: the whole region) and the state takes
+ * what was read. verify reads the region and fails unless every sector
+ * holds exactly what the state says (after a remove and create of the
+ * target nothing is in flight, so the device must return the last
+ * completed writes). --max-len defaults to 4
+ * cache blocks, at least 64 KiB.
  *
  * The workload: op number g (a global counter) is a pure function of the
- * seed and g. Ops come in phases of 32 ops per thread, each phase one of
+ * seed, the round and g. Ops come in phases of 16 ops per thread, each one of
+ * (herd: --herd-pct percent of the phases, default 20; the rest half focus,
+ * half mixed)
  *   mixed  anywhere in the region: one logical block, 1..k whole cache
  *          blocks, or any aligned range up to --max-len
  *   focus  1-3 cache blocks: mostly single logical blocks (reads of one
  *          sector next to writes of another of the same block), whole
  *          blocks, partial ranges and ranges into the next blocks
- *   herd   the threads read the same cache blocks at once, sequentially
- *          (consecutive ops read the same block), with a few writes just
- *          behind the front
+ *   herd   the threads read the same range at once, sequentially: one
+ *          cache block or --max-len of them at a time (consecutive ops
+ *          read the same chunk, and each read waits for the next 2 ms
+ *          boundary of the clock, so that they start together), with a
+ *          few writes just behind the front
  * Reads and writes are mixed by --read-pct. Writes never overlap a write
  * in flight (so that the final content of a sector is one write's, not a
  * mix two concurrent copies may leave on a RAM disk); reads overlap
@@ -58,13 +66,14 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ssdcache/ssc_format.h"
 #include "lib/ssct_regcheck.h"
 
 #define STATE_MAGIC	"SSCRGST1"
-#define PHASE_PER_THREAD 32
+#define PHASE_PER_THREAD 16
 #define CHUNK_SECT	2048		/* 1 MiB: initial writes, final pass, verify */
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -189,14 +198,15 @@ struct op {
 	uint64_t start;		/* sector in the region */
 	uint32_t n;		/* sectors */
 	int write;
+	int herd;		/* a herd read: starts with the others */
 };
 
 static struct {
 	int fd;
 	uint64_t start, nsect;		/* region on the device, sectors */
 	uint32_t ls, bs, maxl;		/* logical block, cache block, max I/O: sectors */
-	uint32_t nthreads, read_pct;
-	uint64_t seed, max_ops;
+	uint32_t nthreads, read_pct, herd_pct;
+	uint64_t seed, tag, max_ops;
 	int64_t end;
 	atomic_uint_fast64_t next;	/* the global op counter */
 	struct rc_log *log;
@@ -220,24 +230,29 @@ static uint64_t rnd(uint64_t *h, uint64_t n)
 static struct op gen_op(uint64_t g)
 {
 	uint64_t plen = (uint64_t)PHASE_PER_THREAD * G.nthreads, phase = g / plen;
-	uint64_t ph = rc_mix64(G.seed ^ rc_mix64(phase ^ 0x5245474348454b31ull));
+	uint64_t ph = rc_mix64(G.seed ^ rc_mix64(G.tag ^ phase));
 	uint64_t h = rc_mix64(ph ^ rc_mix64(g)), nlb = G.nsect / G.ls, nblk = G.nsect / G.bs;
 	uint64_t bl = G.bs / G.ls, maxlb = G.maxl / G.ls, lb, len, x;
-	int type = ph % 10 < 4 ? PH_MIXED : ph % 10 < 8 ? PH_FOCUS : PH_HERD;
-	struct op o;
+	uint64_t pt = ph % 100;
+	int type = pt < G.herd_pct ? PH_HERD : pt < G.herd_pct + (100 - G.herd_pct) / 2 ?
+		   PH_FOCUS : PH_MIXED;
+	struct op o = { .herd = 0 };
 
 	o.write = rnd(&h, 100) >= G.read_pct;
 	if (type == PH_HERD) {
-		uint64_t j = g - phase * plen, front = (ph >> 8) + j / G.nthreads;
+		/* chunks of one block or of --max-len, one after the other */
+		uint64_t j = g - phase * plen, cb = maxlb / bl && ph >> 63 ? maxlb / bl : 1;
+		uint64_t nch = nblk / cb, front = (ph >> 8) + j / G.nthreads;
 
 		if (o.write && rnd(&h, 100) < 30 && j >= 2 * G.nthreads) {
 			/* a small write just behind the front */
-			lb = ((front - 1 - rnd(&h, 2)) % nblk) * bl + rnd(&h, bl);
+			lb = ((front - 1) % nch) * cb * bl + rnd(&h, cb * bl);
 			len = 1;
 		} else {
 			o.write = 0;
-			lb = (front % nblk) * bl;
-			len = bl < maxlb ? bl : maxlb;
+			o.herd = 1;
+			lb = (front % nch) * cb * bl;
+			len = cb * bl;
 		}
 	} else if (type == PH_FOCUS) {
 		uint64_t nf = 1 + ph % 3, k = rnd(&h, nf);
@@ -336,6 +351,23 @@ static int do_read(uint32_t t, uint64_t s, uint32_t n, uint8_t *buf, int final)
 	return ok;
 }
 
+/*
+ * Herd reads start together: each waits for the next 2 ms boundary of the
+ * clock, so the threads whose herd reads fall into one slot wake up from
+ * one timer and race into the device's map function at the same instant.
+ */
+static void herd_gate(void)
+{
+	struct timespec ts;
+	int64_t t = rc_now(), slot = 2000000;
+
+	t = (t / slot + 1) * slot;
+	ts.tv_sec = t / 1000000000;
+	ts.tv_nsec = t % 1000000000;
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
 static void *worker(void *arg)
 {
 	uint32_t t = (uint32_t)(uintptr_t)arg;
@@ -348,10 +380,11 @@ static void *worker(void *arg)
 		if (g >= G.max_ops || rc_now() >= G.end)
 			break;
 		o = gen_op(g);
-		if (o.write)
-			do_write(t, o.start, o.n, buf);
-		else
-			do_read(t, o.start, o.n, buf, 0);
+		if (o.herd)
+			herd_gate();
+		/* a failing device fails fast: do not spin */
+		if (!(o.write ? do_write(t, o.start, o.n, buf) : do_read(t, o.start, o.n, buf, 0)))
+			usleep(2000);
 		G.ops[t]++;
 	}
 	free(buf);
@@ -388,7 +421,7 @@ struct run_opts {
 	const char *dev, *state_in, *state_out, *sync_dir;
 	uint64_t offset_mb, region_mb, round, block_bytes, max_len;
 	double seconds;
-	int strict_torn, reports;
+	int strict_torn, reports, final_pass;
 };
 
 static int cmd_run(const struct run_opts *o)
@@ -398,7 +431,8 @@ static int cmd_run(const struct run_opts *o)
 	struct rc_report rep;
 	struct state_hdr sh = { .version = 1 };
 	struct rc_val *init = NULL, *fin;
-	uint64_t s, unknown, v;
+	uint64_t s, unknown, v, namb;
+	uint8_t *amb;
 	uint8_t *buf;
 	uint32_t lbs, t;
 	int64_t t0, t1;
@@ -409,7 +443,8 @@ static int cmd_run(const struct run_opts *o)
 	lbs = dev_lbs(G.fd);
 	G.ls = lbs / RC_SECTOR;
 	G.bs = (uint32_t)(o->block_bytes / RC_SECTOR);
-	G.maxl = (uint32_t)((o->max_len ? o->max_len : 4 * o->block_bytes) / RC_SECTOR);
+	G.maxl = (uint32_t)((o->max_len ? o->max_len :
+			     o->block_bytes < 16384 ? 65536 : 4 * o->block_bytes) / RC_SECTOR);
 	if (G.maxl > 2048)
 		G.maxl = 2048;
 	G.start = o->offset_mb * 2048;
@@ -422,7 +457,7 @@ static int cmd_run(const struct run_opts *o)
 		die("%s is smaller than the region", o->dev);
 	p.start = G.start;
 	p.nsect = G.nsect;
-	p.tag = rc_mix64(G.seed * 1000003 + o->round) | 1;
+	p.tag = G.tag = rc_mix64(G.seed * 1000003 + o->round) | 1;
 	p.nthreads = G.nthreads;
 	p.block_sect = G.bs;
 	p.strict_torn = o->strict_torn;
@@ -464,17 +499,36 @@ static int cmd_run(const struct run_opts *o)
 		wait_for(o->sync_dir, "quiet", 600);
 	}
 
-	/* the final pass: what the device holds now, judged like any read */
-	for (s = 0; s < G.nsect; s += CHUNK_SECT) {
-		uint32_t n = G.nsect - s < CHUNK_SECT ? (uint32_t)(G.nsect - s) : CHUNK_SECT;
+	/*
+	 * The final reads: of the sectors whose value is not settled by the
+	 * history (a failed write came last), or with --final-pass of all,
+	 * judged like any read. Nothing else runs, so they may be retried.
+	 */
+	fin = calloc(G.nsect, sizeof(*fin));
+	amb = calloc(G.nsect, 1);
+	if (!fin || !amb)
+		die("out of memory");
+	namb = rc_settle(G.log, fin, amb);
+	for (s = 0; s < G.nsect; s += G.ls)	/* whole logical blocks */
+		if (o->final_pass || memchr(amb + s, 1, G.ls))
+			memset(amb + s, 1, G.ls);
+	for (s = 0; s < G.nsect; ) {
+		uint32_t n = 0;
 		int tries;
 
+		while (s + n < G.nsect && n < CHUNK_SECT && amb[s + n])
+			n++;
+		if (!n) {
+			s++;
+			continue;
+		}
 		for (tries = 0; !do_read(0, s, n, buf, 1); tries++) {
 			if (tries == 50)
 				die("final read at sector %" PRIu64 " keeps failing: %s",
 				    G.start + s, strerror(errno));
 			usleep(200000);
 		}
+		s += n;
 	}
 
 	v = rc_check(G.log, stdout, &rep);
@@ -482,10 +536,9 @@ static int cmd_run(const struct run_opts *o)
 	       o->dev, G.start, G.nsect, lbs, G.bs, G.maxl, G.nthreads, G.seed, o->round,
 	       (double)(t1 - t0) / 1e9, (double)(rep.reads + rep.writes) / ((double)(t1 - t0) / 1e9));
 	rc_print_report(stdout, &rep);
+	printf("regcheck: %" PRIu64 " sectors not settled by the history (a failed write came last) read once more%s\n",
+	       namb, o->final_pass ? "; final pass over the whole region" : "");
 	if (o->state_out) {
-		fin = calloc(G.nsect, sizeof(*fin));
-		if (!fin)
-			die("out of memory");
 		unknown = rc_final_state(G.log, fin);
 		if (unknown && !v)
 			die("%" PRIu64 " sectors without a value after the final pass", unknown);
@@ -494,8 +547,9 @@ static int cmd_run(const struct run_opts *o)
 		sh.nsect = G.nsect;
 		sh.tag = p.tag;
 		state_save(o->state_out, &sh, fin);
-		free(fin);
 	}
+	free(fin);
+	free(amb);
 	rc_log_free(G.log);
 	free(init);
 	free(buf);
@@ -558,7 +612,7 @@ static void usage(void)
 		"                        [--seconds S] [--ops N] [--seed X] [--round R]\n"
 		"                        [--block-bytes B] [--max-len BYTES] [--read-pct P]\n"
 		"                        [--state-in F] [--state-out F] [--sync-dir D]\n"
-		"                        [--strict-torn] [--reports N]\n"
+		"                        [--herd-pct P] [--final-pass] [--strict-torn] [--reports N]\n"
 		"       ssc-regcheck verify --dev DEV --state F\n");
 	exit(2);
 }
@@ -574,7 +628,9 @@ int main(int argc, char **argv)
 		{ "read-pct", 1, NULL, 'p' }, { "state-in", 1, NULL, 'i' },
 		{ "state-out", 1, NULL, 'O' }, { "state", 1, NULL, 'S' },
 		{ "sync-dir", 1, NULL, 'y' }, { "strict-torn", 0, NULL, 'T' },
-		{ "reports", 1, NULL, 'P' }, { NULL, 0, NULL, 0 }
+		{ "reports", 1, NULL, 'P' }, { "herd-pct", 1, NULL, 'H' },
+		{ "final-pass", 0, NULL, 'F' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct run_opts o = { .region_mb = 16, .round = 1, .block_bytes = 4096,
 			      .seconds = 10, .reports = 10 };
@@ -586,6 +642,7 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	G.nthreads = 8;
 	G.read_pct = 60;
+	G.herd_pct = 20;
 	G.seed = 1;
 	G.max_ops = UINT64_MAX;
 	optind = 2;
@@ -608,6 +665,8 @@ int main(int argc, char **argv)
 		case 'y': o.sync_dir = optarg; break;
 		case 'T': o.strict_torn = 1; break;
 		case 'P': o.reports = atoi(optarg); break;
+		case 'F': o.final_pass = 1; break;
+		case 'H': G.herd_pct = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -615,8 +674,8 @@ int main(int argc, char **argv)
 		usage();
 	if (!strcmp(cmd, "run")) {
 		if (G.nthreads < 1 || G.nthreads > RC_MAX_THREADS || G.read_pct > 100 ||
-		    o.seconds <= 0)
-			die("bad --threads (1-%d), --read-pct or --seconds", RC_MAX_THREADS);
+		    G.herd_pct > 100 || o.seconds <= 0)
+			die("bad --threads (1-%d), --read-pct, --herd-pct or --seconds", RC_MAX_THREADS);
 		return cmd_run(&o);
 	}
 	if (!strcmp(cmd, "verify")) {

@@ -305,7 +305,6 @@ static void test_failed_write(void **state)
 static void test_initial(void **state)
 {
 	struct rc_val init[NSECT];
-	struct rc_val fin[NSECT];
 	uint8_t p[RC_SECTOR];
 	uint64_t s;
 
@@ -326,27 +325,41 @@ static void test_initial(void **state)
 	assert_int_equal(check(), 2);
 	assert_int_equal(R.foreign, 1);
 
-	/* the final pass names what the device holds */
-	new_log(init, 0);
-	w(0, 4, 1, 5, 10, 1);
-	{
-		uint8_t buf[8 * RC_SECTOR];
-		struct rc_val v = { TAG, 1, 0 };
+}
 
-		for (s = 0; s < 8; s++) {
-			if (s == 4)
-				rc_fill_sector(buf + s * RC_SECTOR, s, &v);
-			else
-				rc_fill_sector(buf + s * RC_SECTOR, s, &init[s]);
-		}
-		rc_read_log(L, 0, 0, 8, L->t0 + 20 * MS, L->t0 + 30 * MS, 1, buf, 1);
-	}
-	assert_int_equal(check(), 0);
-	assert_int_equal(rc_final_state(L, fin), NSECT - 8);
-	assert_int_equal(fin[4].id, 1);
+/* the state once nothing is in flight: the last completed write, or what was read */
+static void test_settle(void **state)
+{
+	struct rc_val init[NSECT], fin[NSECT];
+	uint8_t amb[NSECT];
+	uint32_t w1, w2;
+	uint64_t s;
+
+	(void)state;
+	for (s = 0; s < NSECT; s++)
+		init[s] = (struct rc_val){ TAG ^ 77, (uint32_t)(s + 1), 1 };
+	new_log(init, 0);
+	w1 = w(0, 4, 1, 5, 10, 1);
+	w2 = w(1, 5, 2, 5, 10, 0);	/* failed: sectors 5 and 6 may hold either */
+	assert_int_equal(rc_settle(L, fin, amb), 2);
+	assert_true(amb[5] && amb[6] && !amb[4] && !amb[7]);
+	assert_int_equal(fin[4].id, w1);
 	assert_true(fin[4].tag == TAG);
 	assert_int_equal(fin[3].id, 4);
-	assert_int_equal(fin[9].tag, 0);
+	/* a final read of sector 5 says which */
+	{
+		uint8_t buf[RC_SECTOR];
+
+		value(buf, 5, w2);
+		rc_read_log(L, 0, 5, 1, L->t0 + 20 * MS, L->t0 + 30 * MS, 1, buf, 1);
+	}
+	assert_int_equal(check(), 0);
+	assert_int_equal(rc_final_state(L, fin), 1);	/* sector 6: not read */
+	assert_int_equal(fin[5].id, w2);
+	assert_true(fin[5].tag == TAG);
+	assert_int_equal(fin[6].tag, 0);
+	assert_int_equal(fin[4].id, w1);
+	assert_int_equal(fin[9].id, 10);
 }
 
 /* failed reads are not judged */
@@ -483,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_writers),
 		cmocka_unit_test(test_failed_write),
 		cmocka_unit_test(test_initial),
+		cmocka_unit_test(test_settle),
 		cmocka_unit_test(test_failed_read),
 		cmocka_unit_test(test_tool),
 	};

@@ -843,12 +843,68 @@ uint64_t rc_check(struct rc_log *l, FILE *out, struct rc_report *rep)
 	return rep->violations;
 }
 
+/*
+ * Once nothing is in flight, the value a sector must hold is that of its
+ * last successful write (or its initial content), unless a write that
+ * failed, or one concurrent with the last, came after: then it may hold
+ * either (ambiguous, marked in @amb).
+ */
+uint64_t rc_settle(struct rc_log *l, struct rc_val *state, uint8_t *amb)
+{
+	uint64_t n = l->p.nsect, i, namb = 0;
+	int64_t *m = xcalloc(n, sizeof(*m));
+	uint32_t *mid = xcalloc(n, sizeof(*mid)), id, k;
+
+	for (i = 0; i < n; i++)
+		m[i] = T_MIN;
+	for (id = 1; id <= l->nwrites; id++) {
+		struct rc_write *w = rc_write_get(l, id);
+
+		for (k = 0; w->state == RC_W_OK && k < w->nsect; k++) {
+			i = w->start + k - l->p.start;
+			if (w->start + k >= l->p.start && i < n && w->ti > m[i]) {
+				m[i] = w->ti;
+				mid[i] = id;
+			}
+		}
+	}
+	memset(amb, 0, n);
+	for (id = 1; id <= l->nwrites; id++) {
+		struct rc_write *w = rc_write_get(l, id);
+
+		for (k = 0; k < w->nsect; k++) {
+			i = w->start + k - l->p.start;
+			if (w->start + k >= l->p.start && i < n && id != mid[i] && w_tc(w) >= m[i])
+				amb[i] = 1;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (mid[i]) {
+			state[i] = (struct rc_val){ l->p.tag, mid[i], rc_write_get(l, mid[i])->thread };
+		} else if (l->init) {
+			state[i] = l->init[i];
+		} else {
+			memset(&state[i], 0, sizeof(state[i]));
+			amb[i] = 1;
+		}
+		namb += amb[i];
+	}
+	free(m);
+	free(mid);
+	return namb;
+}
+
 uint64_t rc_final_state(struct rc_log *l, struct rc_val *state)
 {
 	uint64_t i, unknown = 0;
+	uint8_t *amb = xcalloc(l->p.nsect, 1);
 	uint32_t t;
 
-	memset(state, 0, l->p.nsect * sizeof(*state));
+	rc_settle(l, state, amb);
+	for (i = 0; i < l->p.nsect; i++)
+		if (amb[i])
+			state[i].tag = 0;
+	/* ambiguous sectors: what the final reads saw */
 	for (t = 0; t < RC_MAX_THREADS; t++) {
 		for (i = 0; i < l->thr[t].nreads; i++) {
 			struct rc_read *r = &l->thr[t].reads[i];
@@ -863,7 +919,8 @@ uint64_t rc_final_state(struct rc_log *l, struct rc_val *state)
 				for (n = 0; n < run->n; n++, s++) {
 					struct rc_val *v;
 
-					if (s < l->p.start || s - l->p.start >= l->p.nsect)
+					if (s < l->p.start || s - l->p.start >= l->p.nsect ||
+					    !amb[s - l->p.start])
 						continue;
 					v = &state[s - l->p.start];
 					if (run->code & RC_RAW) {
@@ -881,6 +938,7 @@ uint64_t rc_final_state(struct rc_log *l, struct rc_val *state)
 	}
 	for (i = 0; i < l->p.nsect; i++)
 		unknown += !state[i].tag;
+	free(amb);
 	return unknown;
 }
 

@@ -160,9 +160,17 @@ void rc_read_log(struct rc_log *l, uint32_t thread, uint64_t start, uint32_t nse
 uint64_t rc_check(struct rc_log *l, FILE *out, struct rc_report *rep);
 
 /*
- * The value each sector held in the final pass (reads logged with final):
- * @state[i] for sector start + i; tag 0 where no final read saw a clean
- * value. Returns the number of sectors without one.
+ * The value each sector must hold once nothing is in flight: its last
+ * successful write's (or its initial content), except where a failed
+ * write, or one concurrent with the last, came after; those sectors are
+ * marked in @amb (one byte per sector) and returned: read them (final).
+ */
+uint64_t rc_settle(struct rc_log *l, struct rc_val *state, uint8_t *amb);
+
+/*
+ * After rc_check(): @state[i] for sector start + i, as rc_settle() says, or
+ * for an ambiguous sector what the final reads (logged with final) saw;
+ * tag 0 where none saw a clean value. Returns the number of those.
  */
 uint64_t rc_final_state(struct rc_log *l, struct rc_val *state);
 

@@ -1,0 +1,273 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# contract-register: the register check (tools/ssc-regcheck.c). Every
+# 512-byte sector of a 16 MiB hot region is a register; 8 threads read and
+# write it with O_DIRECT (single logical blocks up to several cache blocks,
+# aligned or not, many threads on the same cache blocks at once, herds of
+# sequential readers), and every read is judged against the timed history
+# of the writes by the contract (../shared/CONTRACT.md): never older than
+# the last write completed before it was issued, never garbage or another
+# sector's data, never older than what an earlier read returned. The
+# device is ssdcache over a slow origin (dm-delay over a RAM disk) with a
+# cache smaller than the region, so evictions and refills happen.
+#
+# Rounds cover mode x policy x block size x origin delays x background
+# event x device fault (a covering table, below), each event running
+# concurrently with the I/O: the cleaner always on (watermarks 0/1), flush
+# messages, detach/attach, suspend/resume, table reloads that switch the
+# mode; dm-flakey errors on the origin or the cache (I/O errors are allowed
+# then, stale or garbage data is not; messages may fail). After every round
+# the target is removed and created again (a refused create fails the
+# round) and the device must hold exactly what the final reads saw; the
+# next round starts from that content. A new block size needs a reformat:
+# the cache is flushed first, so nothing may be lost.
+#
+# REGCHECK_ROUNDS (default 12: the table once), REGCHECK_SECONDS (I/O per
+# round, default 8), REGCHECK_SEED, REGCHECK_REPORTS (violations printed per
+# round); contract-register-long runs 48 rounds of 20 s.
+# timeout: 480
+. /vm/lib.sh
+
+ROUNDS=${REGCHECK_ROUNDS:-12}
+SECS=${REGCHECK_SECONDS:-8}
+SEED=${REGCHECK_SEED:-1}
+REPORTS=${REGCHECK_REPORTS:-4}
+
+load_ssdcache
+load_modules dm-delay dm-flakey
+ob=$(ram_disk rc_obase 64) || exit 1
+cb=$(ram_disk rc_cbase 8) || exit 1
+OSZ=$(sectors "$ob")
+CSZ=$(sectors "$cb")
+od=$(dm_create rc_od "0 $OSZ delay $ob 0 1 $ob 0 1") || exit 1
+O=$(dm_create rc_o "0 $OSZ linear $od 0") || exit 1
+C=$(dm_create rc_c "0 $CSZ linear $cb 0") || exit 1
+SC=/dev/mapper/rc_sc
+
+# The covering table: one line per round, grouped by block size (a new
+# block size needs a reformat). Every value of every axis appears at least
+# twice; mode x (delay, fault, block size, policy) and block size x (delay,
+# fault, policy) are all covered. Delays: sym = reads and writes the same,
+# rfast = reads 0-1 ms and writes 20-50 ms, wfast = the reverse. Events that
+# resume the target (suspend, reload: the resume reloads the metadata from
+# the cache) run without faults.
+#      bs  mode         policy delay ctl     fault
+TABLE="8   writeback    lfu    rfast flush   none
+8   writethrough lru    wfast cleaner origin
+8   readcache    lfu    sym   detach  cache
+8   writeback    lru    wfast suspend none
+64  writethrough lfu    rfast reload  none
+64  writeback    lru    sym   detach  origin
+64  readcache    lru    wfast flush   origin
+64  writeback    lfu    rfast cleaner cache
+256 readcache    lfu    rfast suspend none
+256 writeback    lru    wfast flush   origin
+256 writethrough lfu    sym   detach  cache
+256 writeback    lfu    rfast reload  none"
+
+# round_cfg I: sets BS MODE POL DELAY CTL FAULT RD WD for round I (1-based).
+# Beyond the table, cycle k repeats it with the block-size groups and the
+# rows of each group rotated by k and the policies swapped on odd cycles.
+round_cfg() {
+	_k=$((($1 - 1) / 12))
+	_r=$((($1 - 1) % 12))
+	_row=$(((_r / 4 + _k) % 3 * 4 + (_r % 4 + _k) % 4 + 1))
+	set -- $(echo "$TABLE" | sed -n "${_row}p")
+	BS=$1 MODE=$2 POL=$3 DELAY=$4 CTL=$5 FAULT=$6
+	if [ $((_k % 2)) = 1 ]; then
+		[ "$POL" = lfu ] && POL=lru || POL=lfu
+	fi
+	_slow=$((20 + (ROUND * 7 + SEED) % 31))
+	case $DELAY in
+	sym) RD=$((1 + ROUND % 3)) WD=$RD ;;
+	rfast) RD=$((ROUND % 2)) WD=$_slow ;;
+	wfast) RD=$_slow WD=$((ROUND % 2)) ;;
+	esac
+}
+
+table() {	# table MODE [reformat]
+	echo "0 $OSZ ssdcache $O $C blocksize $BS $1 options 1 $POL${2:+ $2}"
+}
+
+msg() {		# a message that may fail (counted, not judged)
+	dmsetup message rc_sc 0 "$@" 2>/dev/null || echo "$*" >>"$EV/msgfail"
+}
+
+is_suspended() {
+	dmsetup info rc_sc 2>/dev/null | grep -q SUSPENDED
+}
+
+resume_sc() {	# resume, retried: a resume reloads the metadata
+	_i=0
+	while ! dmsetup resume rc_sc; do
+		_i=$((_i + 1))
+		[ $_i -ge 20 ] && return 1
+		sleep 0.5
+	done
+}
+
+fault_on() {
+	case $1 in
+	origin) dmsetup reload rc_o --table "0 $OSZ flakey $od 0 1 1" && dmsetup resume rc_o ;;
+	cache) dmsetup reload rc_c --table "0 $CSZ flakey $cb 0 2 1" && dmsetup resume rc_c ;;
+	esac
+}
+
+fault_off() {
+	dmsetup reload rc_o --table "0 $OSZ linear $od 0" && dmsetup resume rc_o &&
+		dmsetup reload rc_c --table "0 $CSZ linear $cb 0" && dmsetup resume rc_c
+}
+
+# events CTL FAULT: run in the background while the tool runs (sync dir $EV)
+events() {
+	while [ ! -f "$EV/ready" ]; do
+		[ -f "$EV/exit" ] && return 0
+		sleep 0.1
+	done
+	fault_on "$2" || echo "fault $2" >>"$EV/evfail"
+	_n=0
+	_modes="writeback writethrough readcache"
+	while [ ! -f "$EV/done" ] && [ ! -f "$EV/exit" ]; do
+		case $1 in
+		cleaner)
+			if [ $_n = 0 ]; then
+				msg low_watermark 0
+				msg high_watermark 1
+			fi
+			sleep 0.5 ;;
+		flush) msg flush; sleep 0.3 ;;
+		detach) msg detach; sleep 0.3; msg attach; sleep 0.5 ;;
+		suspend)
+			dmsetup suspend rc_sc || echo suspend >>"$EV/evfail"
+			sleep 0.2
+			resume_sc || echo resume >>"$EV/evfail"
+			sleep 0.5 ;;
+		reload)
+			_m=$(echo "$_modes" | cut -d' ' -f$((_n % 3 + 1)))
+			if dmsetup reload rc_sc --table "$(table "$_m")"; then
+				resume_sc || echo "resume after reload" >>"$EV/evfail"
+			else
+				echo "reload $_m" >>"$EV/evfail"
+			fi
+			sleep 0.8 ;;
+		esac
+		_n=$((_n + 1))
+	done
+	fault_off || echo "fault off" >>"$EV/evfail"
+	is_suspended && { resume_sc || echo "final resume" >>"$EV/evfail"; }
+	[ "$1" = detach ] && msg attach
+	echo "$_n" >"$EV/count"
+	touch "$EV/quiet"
+}
+
+# create_sc [reformat]: fails (returns 1) when the table is refused
+create_sc() {
+	if ! dmsetup create rc_sc --table "$(table "$MODE" "$1")"; then
+		echo "create refused: $(dmesg | grep -E 'ssdcache|device-mapper' | tail -n 3 | tr '\n' ' ')"
+		return 1
+	fi
+	[ -b "$SC" ] || dmsetup mknodes rc_sc
+	echo rc_sc >>"$_VM_CREATED"
+}
+
+# drop the target after a failed round; the next one starts afresh
+recover() {
+	if dmsetup info rc_sc >/dev/null 2>&1; then
+		is_suspended && dmsetup resume rc_sc
+		dmsetup remove rc_sc || dmsetup remove --force rc_sc
+	fi
+	fault_off
+	FRESH=1
+	STATE=
+}
+
+FAILED=
+NFAIL=0
+TOTAL_OPS=0
+TOTAL_READS=0
+TOTAL_SECT=0
+STATE=		# the state file of the last good round
+FRESH=1		# the next create reformats and the tool writes generation 0
+PREV_BS=
+ROUND=1
+while [ $ROUND -le "$ROUNDS" ]; do
+	round_cfg $ROUND
+	EV=$PWD/ev.$ROUND
+	mkdir -p "$EV"
+	what="round $ROUND/$ROUNDS: $MODE $POL blocksize $BS delay $DELAY (read ${RD} ms, write ${WD} ms) ctl=$CTL fault=$FAULT"
+	log "=== $what"
+	why=
+	must dmsetup reload rc_od --table "0 $OSZ delay $ob 0 $RD $ob 0 $WD"
+	must dmsetup resume rc_od
+	# the target for this round: a new one after a block size change (the
+	# cache was flushed), else a reload of the warm one
+	if [ "$BS" != "$PREV_BS" ] || [ "$FRESH" = 1 ]; then
+		if dmsetup info rc_sc >/dev/null 2>&1; then
+			dmsetup message rc_sc 0 flush || why="flush before the reformat failed"
+			dm_remove rc_sc
+		fi
+		[ -n "$why" ] || create_sc reformat || why="create with reformat refused"
+	else
+		if ! dmsetup reload rc_sc --table "$(table "$MODE")" || ! resume_sc; then
+			why="reload for the round refused: $(dmesg | tail -n 2 | tr '\n' ' ')"
+		fi
+	fi
+	if [ -z "$why" ] && [ -n "$STATE" ]; then
+		ssc-regcheck verify --dev "$SC" --state "$STATE" || why="the device lost data before the round (verify)"
+	fi
+	if [ -z "$why" ]; then
+		events "$CTL" "$FAULT" &
+		evpid=$!
+		ssc-regcheck run --dev "$SC" --offset-mb 8 --region-mb 16 --threads 8 \
+			--seconds "$SECS" --seed "$SEED" --round "$ROUND" --block-bytes $((BS * 512)) \
+			--read-pct $((50 + ROUND * 17 % 30)) --reports "$REPORTS" --sync-dir "$EV" \
+			${STATE:+--state-in "$STATE"} --state-out "state.$ROUND" >"out.$ROUND" 2>&1
+		rc=$?
+		touch "$EV/exit"
+		wait $evpid
+		cat "out.$ROUND"
+		sed -n 's/^regcheck: \([0-9]*\) ops .*; \([0-9]*\) reads checked, \([0-9]*\) sector reads checked.*/\1 \2 \3/p' \
+			"out.$ROUND" >counts
+		if read -r a b c <counts; then
+			TOTAL_OPS=$((TOTAL_OPS + a))
+			TOTAL_READS=$((TOTAL_READS + b))
+			TOTAL_SECT=$((TOTAL_SECT + c))
+		fi
+		log "events: $(cat "$EV/count" 2>/dev/null || echo 0) rounds of $CTL;" \
+			"messages that failed: $(cat "$EV/msgfail" 2>/dev/null | wc -l);" \
+			"status:$(for k in used dirty read_hits read_misses evictions fills bypassed write_cancel cleaned cache_errors origin_errors md_errors cache_state; do printf ' %s %s' $k "$(ssc_stat rc_sc $k)"; done)"
+		[ -s "$EV/evfail" ] && log "event steps that failed: $(tr '\n' ',' <"$EV/evfail")"
+		case $rc in
+		0) ;;
+		1) why="contract violations (ssc-regcheck)" ;;
+		*) why="ssc-regcheck failed (exit $rc)" ;;
+		esac
+		is_suspended && dmsetup resume rc_sc
+		# warm restart (also after violations: what the final pass saw is
+		# what the device must return): remove, create with the same
+		# table, compare
+		if [ "$rc" -le 1 ]; then
+			dm_remove rc_sc
+			if ! create_sc; then
+				why="${why:+$why; }create after remove (warm restart) refused"
+			elif ! ssc-regcheck verify --dev "$SC" --state "state.$ROUND"; then
+				why="${why:+$why; }after remove and create the device does not return what it returned before"
+			fi
+		fi
+	fi
+	if [ -n "$why" ]; then
+		log "ROUND FAILED: $what: $why"
+		FAILED="$FAILED
+  $what: $why"
+		NFAIL=$((NFAIL + 1))
+		recover
+	else
+		log "round $ROUND passed"
+		STATE=state.$ROUND
+		FRESH=0
+	fi
+	PREV_BS=$BS
+	ROUND=$((ROUND + 1))
+done
+log "register check: $ROUNDS rounds, $TOTAL_OPS ops, $TOTAL_READS reads checked ($TOTAL_SECT sector reads); $NFAIL rounds failed"
+[ "$NFAIL" = 0 ] || fail "$NFAIL of $ROUNDS rounds failed:$FAILED"
