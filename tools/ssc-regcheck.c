@@ -10,7 +10,8 @@
  *                    [--seconds S] [--ops N] [--seed X] [--round R]
  *                    [--block-bytes B] [--max-len BYTES] [--read-pct P]
  *                    [--state-in F] [--state-out F] [--sync-dir D]
- *                    [--herd-pct P] [--final-pass] [--strict-torn] [--reports N]
+ *                    [--herd-pct P] [--rt-herd] [--final-pass] [--strict-torn]
+ *                    [--reports N]
  *   ssc-regcheck verify --dev DEV --state F
  *
  * run writes the region with a "generation 0" pattern first (or, with
@@ -35,18 +36,23 @@
  *          sector next to writes of another of the same block), whole
  *          blocks, partial ranges and ranges into the next blocks
  *   herd   the threads read the same range at once, sequentially: one
- *          cache block or --max-len of them at a time (consecutive ops
- *          read the same chunk, and each read waits for the next 2 ms
- *          boundary of the clock, so that they start together), with a
- *          few writes just behind the front
- * Reads and writes are mixed by --read-pct. Writes never overlap a write
+ *          cache block or --max-len of them at a time (the ops of one
+ *          step, one per thread, read the same chunk and start at the same
+ *          instant; the threads are spread over the CPUs), with a few
+ *          writes just behind the front
+ * With --rt-herd one thread per CPU runs SCHED_FIFO and starts its herd
+ * reads at a random instant of the 200 us after the others: with full
+ * kernel preemption it preempts one of them midway through the device's
+ * code, so the two race on one CPU as well. Reads and writes are mixed by
+ * --read-pct. Writes never overlap a write
  * in flight (so that the final content of a sector is one write's, not a
  * mix two concurrent copies may leave on a RAM disk); reads overlap
  * anything.
  *
  * With --sync-dir D: D/ready appears once the initial content is written
  * (background events may start), D/done when the workload ended; the
- * final pass waits for D/quiet (the events stopped, the devices healthy).
+ * final reads wait for D/quiet (the events stopped, the devices healthy),
+ * and give up at once when D/broken appears (the device cannot work).
  *
  * Exit status: 0 no violation, 1 violations (printed with their history),
  * 2 usage or setup error (device, initial writes, final reads failing).
@@ -59,6 +65,7 @@
 #include <inttypes.h>
 #include <linux/fs.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -198,14 +205,16 @@ struct op {
 	uint64_t start;		/* sector in the region */
 	uint32_t n;		/* sectors */
 	int write;
-	int herd;		/* a herd read: starts with the others */
+	int herd;		/* a herd read: starts with the others of its step */
+	uint32_t herd_n;	/* reads in the step */
+	uint64_t step;
 };
 
 static struct {
 	int fd;
 	uint64_t start, nsect;		/* region on the device, sectors */
 	uint32_t ls, bs, maxl;		/* logical block, cache block, max I/O: sectors */
-	uint32_t nthreads, read_pct, herd_pct;
+	uint32_t nthreads, read_pct, herd_pct, nrt;
 	uint64_t seed, tag, max_ops;
 	int64_t end;
 	atomic_uint_fast64_t next;	/* the global op counter */
@@ -226,6 +235,16 @@ static uint64_t rnd(uint64_t *h, uint64_t n)
 	return n ? *h % n : 0;
 }
 
+/* A herd op: is op @g (@j-th of its phase @ph) a small write behind the front? */
+static int herd_writes(uint64_t ph, uint64_t g, uint64_t j, uint64_t *h)
+{
+	int w;
+
+	*h = rc_mix64(ph ^ rc_mix64(g));
+	w = rnd(h, 100) >= G.read_pct;
+	return w && rnd(h, 100) < 30 && j >= 2 * G.nthreads;
+}
+
 /* Op number @g: a pure function of the seed, @g and the geometry. */
 static struct op gen_op(uint64_t g)
 {
@@ -242,15 +261,19 @@ static struct op gen_op(uint64_t g)
 	if (type == PH_HERD) {
 		/* chunks of one block or of --max-len, one after the other */
 		uint64_t j = g - phase * plen, cb = maxlb / bl && ph >> 63 ? maxlb / bl : 1;
-		uint64_t nch = nblk / cb, front = (ph >> 8) + j / G.nthreads;
+		uint64_t nch = nblk / cb, front = (ph >> 8) + j / G.nthreads, k, hh;
 
-		if (o.write && rnd(&h, 100) < 30 && j >= 2 * G.nthreads) {
+		o.write = herd_writes(ph, g, j, &h);
+		if (o.write) {
 			/* a small write just behind the front */
 			lb = ((front - 1) % nch) * cb * bl + rnd(&h, cb * bl);
 			len = 1;
 		} else {
-			o.write = 0;
+			/* the reads of one step: ops g / nthreads * nthreads + 0 .. nthreads - 1 */
 			o.herd = 1;
+			o.step = g / G.nthreads;
+			for (k = o.step * G.nthreads; k < (o.step + 1) * G.nthreads; k++)
+				o.herd_n += !herd_writes(ph, k, k - phase * plen, &hh);
 			lb = (front % nch) * cb * bl;
 			len = cb * bl;
 		}
@@ -352,20 +375,69 @@ static int do_read(uint32_t t, uint64_t s, uint32_t n, uint8_t *buf, int final)
 }
 
 /*
- * Herd reads start together: each waits for the next 2 ms boundary of the
- * clock, so the threads whose herd reads fall into one slot wake up from
- * one timer and race into the device's map function at the same instant.
+ * Herd reads start together: the first read of a step fixes a start
+ * instant 2 ms ahead; every read of the step sleeps until just before it
+ * and spins on the clock for the rest, so that on each CPU (the threads are
+ * spread over the CPUs) one of them enters the device's map function for
+ * the same cache blocks at the same instant.
  */
-static void herd_gate(void)
-{
-	struct timespec ts;
-	int64_t t = rc_now(), slot = 2000000;
+#define HERD_SLOTS 64
+static struct {
+	pthread_mutex_t lock;
+	uint64_t step[HERD_SLOTS];	/* step + 1 */
+	int64_t start[HERD_SLOTS];
+} H = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-	t = (t / slot + 1) * slot;
-	ts.tv_sec = t / 1000000000;
-	ts.tv_nsec = t % 1000000000;
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+static void sleep_until(int64_t t)
+{
+	struct timespec ts = { .tv_sec = t / 1000000000, .tv_nsec = t % 1000000000 };
+
+	if (rc_now() < t)
+		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			;
+}
+
+static void herd_gate(uint32_t t, const struct op *o)
+{
+	unsigned int k = o->step % HERD_SLOTS;
+	int64_t start;
+
+	pthread_mutex_lock(&H.lock);
+	if (H.step[k] != o->step + 1) {
+		H.step[k] = o->step + 1;
+		H.start[k] = rc_now() + 2000000;
+	}
+	start = H.start[k];
+	pthread_mutex_unlock(&H.lock);
+	if (t < G.nrt) {
+		/* a real-time reader: at a random instant of the 200 us after */
+		sleep_until(start + (int64_t)(rc_mix64(G.tag ^ rc_mix64(o->step * 64 + t)) % 200000));
+		return;
+	}
+	sleep_until(start - 300000);
+	while (rc_now() < start)
 		;
+}
+
+/* Thread @t on the (t mod n)-th of the n CPUs it may use. */
+static void spread(uint32_t t)
+{
+	cpu_set_t set, one;
+	int c, n = 0, k;
+
+	if (sched_getaffinity(0, sizeof(set), &set) || CPU_COUNT(&set) < 2)
+		return;
+	k = (int)(t % (uint32_t)CPU_COUNT(&set));
+	for (c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &set))
+			continue;
+		if (n++ == k) {
+			CPU_ZERO(&one);
+			CPU_SET(c, &one);
+			sched_setaffinity(0, sizeof(one), &one);
+			return;
+		}
+	}
 }
 
 static void *worker(void *arg)
@@ -373,6 +445,13 @@ static void *worker(void *arg)
 	uint32_t t = (uint32_t)(uintptr_t)arg;
 	uint8_t *buf = xalign((size_t)G.maxl * RC_SECTOR);
 
+	spread(t);
+	if (t < G.nrt) {
+		struct sched_param sp = { .sched_priority = 1 };
+
+		if (sched_setscheduler(0, SCHED_FIFO, &sp))
+			die("SCHED_FIFO: %s", strerror(errno));
+	}
 	for (;;) {
 		uint64_t g = atomic_fetch_add(&G.next, 1);
 		struct op o;
@@ -381,7 +460,7 @@ static void *worker(void *arg)
 			break;
 		o = gen_op(g);
 		if (o.herd)
-			herd_gate();
+			herd_gate(t, &o);
 		/* a failing device fails fast: do not spin */
 		if (!(o.write ? do_write(t, o.start, o.n, buf) : do_read(t, o.start, o.n, buf, 0)))
 			usleep(2000);
@@ -403,18 +482,24 @@ static void touch(const char *dir, const char *name)
 	close(fd);
 }
 
-static void wait_for(const char *dir, const char *name, int seconds)
+static int exists(const char *dir, const char *name)
 {
 	char p[4096];
-	int i;
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return access(p, F_OK) == 0;
+}
+
+static void wait_for(const char *dir, const char *name, int seconds)
+{
+	int i;
+
 	for (i = 0; i < seconds * 20; i++) {
-		if (access(p, F_OK) == 0)
+		if (exists(dir, name))
 			return;
 		usleep(50000);
 	}
-	die("%s did not appear within %d s", p, seconds);
+	die("%s/%s did not appear within %d s", dir, name, seconds);
 }
 
 struct run_opts {
@@ -431,11 +516,11 @@ static int cmd_run(const struct run_opts *o)
 	struct rc_report rep;
 	struct state_hdr sh = { .version = 1 };
 	struct rc_val *init = NULL, *fin;
-	uint64_t s, unknown, v, namb;
+	uint64_t s, unknown, v, namb, nseen = 0;
 	uint8_t *amb;
 	uint8_t *buf;
 	uint32_t lbs, t;
-	int64_t t0, t1;
+	int64_t tstart, t0, t1, tquiet, tfinal, tcheck;
 
 	G.fd = open_direct(o->dev, O_RDWR);
 	if (G.fd < 0)
@@ -473,6 +558,7 @@ static int cmd_run(const struct run_opts *o)
 	}
 	G.log = rc_log_new(&p, init);
 	buf = xalign((size_t)CHUNK_SECT * RC_SECTOR);
+	tstart = rc_now();
 
 	if (!init) {	/* generation 0: every sector written once, through the device */
 		for (s = 0; s < G.nsect; s += CHUNK_SECT) {
@@ -498,6 +584,7 @@ static int cmd_run(const struct run_opts *o)
 		touch(o->sync_dir, "done");
 		wait_for(o->sync_dir, "quiet", 600);
 	}
+	tquiet = rc_now();
 
 	/*
 	 * The final reads: of the sectors whose value is not settled by the
@@ -526,18 +613,43 @@ static int cmd_run(const struct run_opts *o)
 			if (tries == 50)
 				die("final read at sector %" PRIu64 " keeps failing: %s",
 				    G.start + s, strerror(errno));
+			if (o->sync_dir && exists(o->sync_dir, "broken"))
+				die("final read at sector %" PRIu64 " failed: the device is broken (%s/broken)",
+				    G.start + s, o->sync_dir);
 			usleep(200000);
 		}
 		s += n;
 	}
 
+	tfinal = rc_now();
 	v = rc_check(G.log, stdout, &rep);
-	printf("regcheck: %s region %" PRIu64 "+%" PRIu64 " sectors, logical block %u, cache block %u sectors, max I/O %u sectors, %u threads, seed %" PRIu64 ", round %" PRIu64 ", %.1f s, %.0f ops/s\n",
-	       o->dev, G.start, G.nsect, lbs, G.bs, G.maxl, G.nthreads, G.seed, o->round,
-	       (double)(t1 - t0) / 1e9, (double)(rep.reads + rep.writes) / ((double)(t1 - t0) / 1e9));
+	tcheck = rc_now();
+	{	/* cache blocks the workload read (a cold cache fills as many) */
+		uint8_t *seen = calloc(G.nsect / G.bs, 1);
+		uint64_t i, b;
+
+		if (!seen)
+			die("out of memory");
+		for (t = 0; t < RC_MAX_THREADS; t++)
+			for (i = 0; i < G.log->thr[t].nreads; i++) {
+				struct rc_read *r = &G.log->thr[t].reads[i];
+
+				for (b = (r->start - G.start) / G.bs; !r->final &&
+				     b <= (r->start - G.start + r->nsect - 1) / G.bs; b++) {
+					nseen += !seen[b];
+					seen[b] = 1;
+				}
+			}
+		free(seen);
+	}
+	printf("regcheck: %s region %" PRIu64 "+%" PRIu64 " sectors, logical block %u, cache block %u sectors, max I/O %u sectors, %u threads (%u real-time), seed %" PRIu64 ", round %" PRIu64 "\n",
+	       o->dev, G.start, G.nsect, lbs, G.bs, G.maxl, G.nthreads, G.nrt, G.seed, o->round);
+	printf("regcheck: %.0f ops/s; %" PRIu64 " distinct cache blocks read; %" PRIu64 " sectors not settled by the history (a failed write came last) read once more%s; seconds: initial writes %.1f, workload %.1f, events stopping %.1f, final reads %.1f, check %.1f\n",
+	       (double)(rep.reads + rep.writes) / ((double)(t1 - t0) / 1e9), nseen, namb,
+	       o->final_pass ? " (final pass over the whole region)" : "",
+	       (double)(t0 - tstart) / 1e9, (double)(t1 - t0) / 1e9, (double)(tquiet - t1) / 1e9,
+	       (double)(tfinal - tquiet) / 1e9, (double)(tcheck - tfinal) / 1e9);
 	rc_print_report(stdout, &rep);
-	printf("regcheck: %" PRIu64 " sectors not settled by the history (a failed write came last) read once more%s\n",
-	       namb, o->final_pass ? "; final pass over the whole region" : "");
 	if (o->state_out) {
 		unknown = rc_final_state(G.log, fin);
 		if (unknown && !v)
@@ -612,7 +724,8 @@ static void usage(void)
 		"                        [--seconds S] [--ops N] [--seed X] [--round R]\n"
 		"                        [--block-bytes B] [--max-len BYTES] [--read-pct P]\n"
 		"                        [--state-in F] [--state-out F] [--sync-dir D]\n"
-		"                        [--herd-pct P] [--final-pass] [--strict-torn] [--reports N]\n"
+		"                        [--herd-pct P] [--rt-herd] [--final-pass] [--strict-torn]\n"
+		"                        [--reports N]\n"
 		"       ssc-regcheck verify --dev DEV --state F\n");
 	exit(2);
 }
@@ -629,13 +742,13 @@ int main(int argc, char **argv)
 		{ "state-out", 1, NULL, 'O' }, { "state", 1, NULL, 'S' },
 		{ "sync-dir", 1, NULL, 'y' }, { "strict-torn", 0, NULL, 'T' },
 		{ "reports", 1, NULL, 'P' }, { "herd-pct", 1, NULL, 'H' },
-		{ "final-pass", 0, NULL, 'F' },
+		{ "final-pass", 0, NULL, 'F' }, { "rt-herd", 0, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct run_opts o = { .region_mb = 16, .round = 1, .block_bytes = 4096,
 			      .seconds = 10, .reports = 10 };
 	const char *cmd, *state = NULL;
-	int c;
+	int c, rt_herd = 0;
 
 	if (argc < 2)
 		usage();
@@ -666,6 +779,7 @@ int main(int argc, char **argv)
 		case 'T': o.strict_torn = 1; break;
 		case 'P': o.reports = atoi(optarg); break;
 		case 'F': o.final_pass = 1; break;
+		case 'Z': rt_herd = 1; break;
 		case 'H': G.herd_pct = (uint32_t)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
@@ -676,6 +790,14 @@ int main(int argc, char **argv)
 		if (G.nthreads < 1 || G.nthreads > RC_MAX_THREADS || G.read_pct > 100 ||
 		    G.herd_pct > 100 || o.seconds <= 0)
 			die("bad --threads (1-%d), --read-pct, --herd-pct or --seconds", RC_MAX_THREADS);
+		if (rt_herd) {	/* one real-time thread per CPU (spread() pins t to CPU t mod n) */
+			cpu_set_t set;
+
+			if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 1)
+				G.nrt = (uint32_t)CPU_COUNT(&set);
+			if (G.nrt >= G.nthreads)
+				G.nrt = G.nthreads / 2;
+		}
 		return cmd_run(&o);
 	}
 	if (!strcmp(cmd, "verify")) {
