@@ -124,6 +124,15 @@ fault_off() {
 		dmsetup reload rc_c --table "0 $CSZ linear $cb 0" && dmsetup resume rc_c
 }
 
+# nap N: sleep N tenths of a second, less once the workload is done
+nap() {
+	_t=0
+	while [ $_t -lt "$1" ] && [ ! -f "$EV/done" ] && [ ! -f "$EV/exit" ]; do
+		sleep 0.1
+		_t=$((_t + 1))
+	done
+}
+
 # events CTL FAULT: run in the background while the tool runs (sync dir $EV)
 events() {
 	while [ ! -f "$EV/ready" ]; do
@@ -140,14 +149,14 @@ events() {
 				msg low_watermark 0
 				msg high_watermark 1
 			fi
-			sleep 0.5 ;;
-		flush) msg flush; sleep 0.3 ;;
-		detach) msg detach; sleep 0.3; msg attach; sleep 0.5 ;;
+			nap 5 ;;
+		flush) msg flush; nap 3 ;;
+		detach) msg detach; nap 3; msg attach; nap 5 ;;
 		suspend)
 			dmsetup suspend rc_sc || echo suspend >>"$EV/evfail"
 			sleep 0.2
 			resume_sc || echo resume >>"$EV/evfail"
-			sleep 0.5 ;;
+			nap 5 ;;
 		reload)
 			_m=$(echo "$_modes" | cut -d' ' -f$((_n % 3 + 1)))
 			if ! dmsetup reload rc_sc --table "$(table "$_m")"; then
@@ -159,7 +168,7 @@ events() {
 				dmsetup reload rc_sc --table "0 $OSZ error" && dmsetup resume rc_sc
 				break
 			fi
-			sleep 0.8 ;;
+			nap 8 ;;
 		esac
 		_n=$((_n + 1))
 	done
@@ -233,7 +242,12 @@ while [ $ROUND -le "$ROUNDS" ]; do
 		rc=$?
 		touch "$EV/exit"
 		wait $evpid
-		cat "out.$ROUND"
+		# the whole output when the round failed, else the summary
+		if [ $rc = 0 ] && [ ! -f "$EV/broken" ]; then
+			grep '^regcheck:' "out.$ROUND"
+		else
+			cat "out.$ROUND"
+		fi
 		sed -n 's/^regcheck: \([0-9]*\) ops .*; \([0-9]*\) reads checked, \([0-9]*\) sector reads checked.*/\1 \2 \3/p' \
 			"out.$ROUND" >counts
 		if read -r a b c <counts; then
@@ -243,7 +257,7 @@ while [ $ROUND -le "$ROUNDS" ]; do
 		fi
 		log "events: $(cat "$EV/count" 2>/dev/null || echo 0) rounds of $CTL;" \
 			"messages that failed: $(cat "$EV/msgfail" 2>/dev/null | wc -l);" \
-			"status:$(for k in used dirty read_hits read_misses evictions fills bypassed write_cancel cleaned cache_errors origin_errors md_errors cache_state; do printf ' %s %s' $k "$(ssc_stat rc_sc $k)"; done)"
+			"status: $(dmsetup status rc_sc | awk '{ for (i = 4; i < NF; i += 2) if ($i ~ /^(used|dirty|read_hits|read_misses|evictions|fills|bypassed|write_cancel|cleaned|cache_errors|origin_errors|md_errors|cache_state)$/) printf "%s %s ", $i, $(i + 1) }')"
 		[ -s "$EV/evfail" ] && log "event steps that failed: $(tr '\n' ',' <"$EV/evfail")"
 		case $rc in
 		0) ;;
@@ -252,9 +266,10 @@ while [ $ROUND -le "$ROUNDS" ]; do
 		esac
 		[ -f "$EV/broken" ] && why="$(cat "$EV/broken")${why:+; $why}" rc=2
 		is_suspended && dmsetup resume rc_sc
-		# warm restart (also after violations: what the final pass saw is
-		# what the device must return): remove, create with the same
-		# table, compare
+		# warm restart, also after violations: remove, create with the
+		# same table, and the device must hold the state the tool settled
+		# (the last completed writes; what the final reads saw where a
+		# failed write came last)
 		if [ "$rc" -le 1 ]; then
 			dm_remove rc_sc
 			if ! create_sc; then
