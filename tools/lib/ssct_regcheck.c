@@ -682,10 +682,7 @@ static void check_read(struct checker *c, uint64_t ref)
 				}
 				continue;
 			}
-			if (code == 0) {
-				if (!l->init)
-					kind = K_NOT_WRITTEN;
-			} else {
+			if (code != 0) {	/* 0: the initial content */
 				struct rc_write *w = code <= l->nwrites ? rc_write_get(l, code) : NULL;
 
 				if (!w || s < w->start || s >= w->start + w->nsect ||
