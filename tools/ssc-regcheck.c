@@ -76,6 +76,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/ssct_dev.h"
 #include "ssdcache/ssc_format.h"
 #include "lib/ssct_regcheck.h"
 
@@ -100,46 +101,30 @@ static void die(const char *fmt, ...)
 
 static uint64_t dev_bytes(int fd)
 {
-	struct stat st;
 	uint64_t b;
+	int r = ssct_dev_bytes(fd, &b);
 
-	if (fstat(fd, &st))
-		die("fstat: %s", strerror(errno));
-	if (S_ISBLK(st.st_mode)) {
-		if (ioctl(fd, BLKGETSIZE64, &b))
-			die("BLKGETSIZE64: %s", strerror(errno));
-		return b;
-	}
-	return (uint64_t)st.st_size;
+	if (r)
+		die("device size: %s", strerror(-r));
+	return b;
 }
 
 static uint32_t dev_lbs(int fd)
 {
-	struct stat st;
-	int ss;
-
-	if (fstat(fd, &st) == 0 && S_ISBLK(st.st_mode) && ioctl(fd, BLKSSZGET, &ss) == 0)
-		return (uint32_t)ss;
-	return 512;
+	return ssct_dev_lbs(fd);
 }
 
-/* O_DIRECT where the file system has it (tmpfs, for the unit test, has not) */
 static int open_direct(const char *path, int flags)
 {
-	int fd = open(path, flags | O_DIRECT);
-
-	if (fd < 0 && errno == EINVAL)
-		fd = open(path, flags);
-	return fd;
+	return ssct_open_direct(path, flags);
 }
 
 static void *xalign(size_t n)
 {
-	void *p;
+	void *p = ssct_zalloc_aligned(n);
 
-	if (posix_memalign(&p, 4096, n ? n : 4096))
+	if (!p)
 		die("out of memory");
-	memset(p, 0, n);
 	return p;
 }
 

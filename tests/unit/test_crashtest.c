@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #define main crashtest_main
+#include "../../tools/lib/ssct_dev.c"
 #include "../../tools/ssc-crashtest.c"
 #undef main
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "../../tools/lib/ssct_dev.c"
 #include "../../tools/lib/ssct_regcheck.c"
 #define main regcheck_main
 #include "../../tools/ssc-regcheck.c"
