@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# timeout: 600
 # contract-powerloss: instant power loss under a write workload with
 # flushes and FUA writes (CONTRACT.md, "Durability").
 #
@@ -35,7 +36,6 @@
 # Knobs (VM_PARAMS="powerloss_instants=N ..."): powerloss_instants,
 # instants per writeback case (default 4; the others get half, at least
 # 2); powerloss_seed (workload seed, default random, printed).
-# timeout: 900
 . /vm/lib.sh
 
 load_ssdcache

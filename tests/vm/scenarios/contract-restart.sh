@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# timeout: 600
 # contract-restart: random, seeded sequences of create, I/O, clean remove,
 # crash, origin rewrites behind the cache, reformat, and table reloads
 # (with mode switches), across modes, options and block sizes, checked
@@ -40,17 +41,16 @@
 # (ssdcache.rst: only a clean shutdown records the fingerprint).
 #
 # Sequence 1 is fixed (the known "clean copies dropped in memory only"
-# case); then restart_seqs random ones of restart_steps steps, sequence k
+# case); then restart_seqs (4) random ones of restart_steps (20) steps, sequence k
 # with seed restart_seed+k (printed; restart_seed defaults to a random
 # value). Replay one: VM_PARAMS="restart_seed=S restart_seqs=1 restart_fixed=0".
-# timeout: 900
 . /vm/lib.sh
 
 load_ssdcache
 OMB=8
 OS=$((OMB * 2048))
-NSEQ=$(vm_param restart_seqs 5)
-NSTEP=$(vm_param restart_steps 24)
+NSEQ=$(vm_param restart_seqs 4)
+NSTEP=$(vm_param restart_steps 20)
 FIXED=$(vm_param restart_fixed 1)
 SEED0=$(vm_param restart_seed "$(($(od -An -N2 -tu2 /dev/urandom) + 1))")
 

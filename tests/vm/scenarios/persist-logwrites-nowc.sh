@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# timeout: 600
 # persist-logwrites-nowc: persist-logwrites' method over devices that
 # report no volatile write cache. dm-log-writes advertises a write cache
 # (it logs flushes), so its dm-linear slices say "write back"; here the
@@ -24,8 +25,8 @@
 #
 # Runs: "hits" (6 MiB origin under an 8 MiB cache, cleaner off: the state
 # hangs on the metadata commits alone) and "cleaner" (16 MiB origin,
-# default watermarks). FLUSH_CUTS cuts spread over each log (default 6).
-# timeout: 600
+# default watermarks). logwrites_cuts (default 4) cuts spread over each
+# log, and one at random.
 . /vm/lib.sh
 
 load_ssdcache
@@ -35,7 +36,7 @@ CS=$((CMB * 2048))
 JMB=1
 JS=$((JMB * 2048))
 ARGS="blocksize 64 writeback"
-FLUSH_CUTS=$(vm_param logwrites_cuts 6)
+FLUSH_CUTS=$(vm_param logwrites_cuts 4)
 logdev=$(_vm_ram_next) || exit 1
 rep=$(ram_disk rep 25) || exit 1
 

@@ -8,11 +8,11 @@
 # its durability promise without them (CONTRACT.md: whether or not the
 # devices underneath have a volatile write cache). A kill -9 of qemu keeps
 # every write qemu completed, so "write through" is what these disks are
-# for a power cut. Fewer cuts than persist-powerloop: the loop itself is
+# for a power cut. Two cuts, not 20 as persist-powerloop: the loop itself is
 # the same (the body is persist-powerloop.sh, sourced).
 # disks: 16M 8M 2M 16M 8M 2M
 # powercut: marker
-# cycles: 4
+# cycles: 2
 # timeout: 240
 for q in /sys/block/vd?/queue; do
 	d=${q%/queue}
