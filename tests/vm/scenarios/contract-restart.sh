@@ -23,7 +23,8 @@
 #        write after it
 #   org  what the origin may hold (for reformat and origin rewrites): in
 #        writeback every write since the last "flush" message, as the
-#        cleaner may have copied any of them
+#        cleaner may have copied any of them (after a crash, also whatever
+#        the recovered cache may hold dirty)
 # Every sector written holds a header naming (sector, id), so a read tells
 # which write it saw (tools/ssc-model.c). After every create and reload
 # the whole device is read and must match dev; then dev becomes what was
@@ -94,7 +95,11 @@ BEGIN {
 	} else if (op == "durable") {		# fsync, clean shutdown
 		dur = dev
 	} else if (op == "crash") {
+		# any of them may come back as dirty data and be cleaned
 		dev = dur
+		n = split(dur, t, ",")
+		for (i = 1; i <= n; i++)
+			org = add(org, t[i])
 	} else if (op == "reformat") {		# the cache is gone: the origin shows
 		dev = org; dur = org
 	} else if (op == "clean") {		# "flush" message: nothing dirty
@@ -208,10 +213,18 @@ set_watermarks() {	# a cleaner that runs, sometimes
 step_create() {
 	MODE=${2:-}
 	OPTS=${3:-}
+	_cold=0
+	[ "$LAST" = crash ] || [ "$CHANGED" = 1 ] && _cold=1
 	if [ -z "$MODE" ]; then
 		pick writeback writeback writethrough readcache
 		MODE=$PK
 		random_opts
+		if [ $_cold = 1 ]; then
+			# a cold start that reads nothing half of the time: the
+			# check's reads do not refill what the load dropped
+			rnd 2
+			[ $RN = 0 ] && OPTS="options 1 disable_writeback"
+		fi
 	fi
 	_exp=ok
 	if [ -z "$FBS" ]; then
@@ -234,6 +247,7 @@ step_create() {
 	esac
 	PRESENT=1
 	CHANGED=0
+	COLD=$_cold
 	set_watermarks || return 1
 	check_dev "after create" || return 1
 	log "  used $(ssc_stat rs used) dirty $(ssc_stat rs dirty) md_seq $(ssc_stat rs md_seq)"
@@ -294,6 +308,8 @@ step_rewrite() {
 	CHANGED=1
 }
 
+# io [noread]: writes of known content (some FUA), maybe an fsync, then
+# a read of some range (unless noread)
 step_io() {
 	rnd 6
 	_n=$((RN + 1))
@@ -330,6 +346,7 @@ step_io() {
 	mop write -v w="${_m# }"
 	[ -n "$_sync" ] && mop durable
 	[ $_wb = 1 ] && MAYBE_DIRTY=1
+	[ "${1:-}" = noread ] && return 0
 	# read some back (and fill the cache)
 	rnd 4
 	if [ $RN = 0 ]; then
@@ -369,6 +386,13 @@ step_crash() {
 	PRESENT=0
 	LAST=crash
 	mop crash
+}
+
+# the power goes right after writes (before the next periodic commit)
+step_writecrash() {
+	step_io noread || return 1
+	STEP=$((STEP + 1))
+	step_crash
 }
 
 step_reload() {
@@ -424,7 +448,7 @@ new_sequence() {
 	must dd if=/dev/zero of="$c" bs=1M count=$CMB oflag=direct 2>/dev/null
 	awk -v n=$OS 'BEGIN { for (i = 0; i < n; i++) print "0 0 0" }' >model
 	log "seq $SEQ: origin $OMB MiB, cache $CMB MiB"
-	NEXT=1 PRESENT=0 FBS= MODE= OPTS= LAST=none CHANGED=0 MAYBE_DIRTY=0 STEP=0
+	NEXT=1 PRESENT=0 FBS= MODE= OPTS= LAST=none CHANGED=0 MAYBE_DIRTY=0 STEP=0 COLD=0
 }
 
 end_sequence() {
@@ -495,8 +519,12 @@ while [ $i -le "$NSEQ" ]; do
 			[ -n "$FBS" ] && set -- "$@" wrongbs
 			[ "$LAST" != crash ] && set -- "$@" rewrite rewrite
 		else
-			set -- io io io io io io crash crash remove remove remove reload reload flush badreload
+			set -- io io io io io io crash writecrash writecrash remove remove remove \
+				reload reload flush badreload
+			# after a cold start, often straight to a clean shutdown
+			[ "$COLD" = 1 ] && set -- "$@" remove remove remove remove
 		fi
+		COLD=0
 		pick "$@"
 		"step_$PK" || { seq_failed; ok=0; break; }
 	done
