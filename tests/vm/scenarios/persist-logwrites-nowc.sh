@@ -23,6 +23,13 @@
 # and must hold every write the replayed journal records as flushed or
 # FUA; after a "flush" message the origin alone must.
 #
+# On 6.1 the target stacked on the "write through" slices inherits "write
+# through" itself; 6.12's dm stacking inherits the write-cache feature and
+# not the sysfs setting, so there the target still advertises a write
+# cache (printed) and this checks only durability over devices that drop
+# flushes (contract-powerloss covers the target's own advertisement on
+# both kernels, over brd).
+#
 # Runs: "hits" (6 MiB origin under an 8 MiB cache, cleaner off: the state
 # hangs on the metadata commits alone) and "cleaner" (16 MiB origin,
 # default watermarks). logwrites_cuts (default 4) cuts spread over each
