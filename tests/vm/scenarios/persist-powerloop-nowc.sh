@@ -8,12 +8,12 @@
 # so the dm devices above them inherit "write through" and the block layer
 # strips REQ_PREFLUSH and REQ_FUA on the way down; ssdcache must keep its
 # durability promise anyway (CONTRACT.md: whether or not the devices
-# underneath have a volatile write cache). Two cuts, not 20 as
+# underneath have a volatile write cache). Three cuts, not 20 as
 # persist-powerloop: the loop itself is the same (the body is
 # persist-powerloop.sh, sourced).
 # disks: 16M 8M 2M 16M 8M 2M
 # powercut: marker
-# cycles: 2
+# cycles: 3
 # timeout: 240
 for d in /sys/block/vd?; do
 	n=${d##*/}
