@@ -25,6 +25,8 @@
 #                         the last boot (PHASE=21) ends the scenario; the
 #                         guest sees CYCLES=20 (default 1)
 #   # check: no           not run unless named explicitly
+# Environment: VM_PARAMS="KEY=VALUE ..." passes knobs to the scenarios (on the
+# guest kernel command line as vmtest.KEY=VALUE; lib.sh: vm_param KEY DEFAULT).
 # Scenarios without disks and power cuts share one boot; the others get their
 # own.
 #
@@ -40,6 +42,8 @@ SCEN_DIR=$REPO/tests/vm/scenarios
 BAD_RE='BUG:|WARNING:|Oops|general protection|blocked for more than|Call Trace'
 IGNORE_RE='module verification failed'
 BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-180}
+VM_APPEND=
+for kv in ${VM_PARAMS:-}; do VM_APPEND+=" vmtest.$kv"; done
 
 KVER=${KVER:-6.1}
 TIMEOUT=${VM_TIMEOUT:-300}
@@ -91,7 +95,7 @@ qemu_cmd() {
 	QEMU=(qemu-system-x86_64 -accel "tcg,thread=${VM_TCG_THREAD:-single}" -cpu max -smp 2 -m 2G
 		-nographic -no-reboot -nic none
 		-kernel "$VMLINUZ" -initrd "$INITRD"
-		-append "console=ttyS0 panic=-1 oops=panic no_timer_check $append"
+		-append "console=ttyS0 panic=-1 oops=panic no_timer_check $append$VM_APPEND"
 		-virtfs "local,path=$USERLAND,mount_tag=userland,security_model=none,readonly=on")
 	if [ "$console" = stdio ]; then
 		QEMU+=(-serial mon:stdio -serial "file:$result")

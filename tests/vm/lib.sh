@@ -38,6 +38,13 @@ assert_eq() {
 	log "ok: ${3:-$1 = $2}"
 }
 
+# vm_param KEY DEFAULT: a scenario knob, vmtest.KEY=VALUE on the kernel
+# command line (VM_PARAMS="KEY=VALUE ..." on the host), else DEFAULT.
+vm_param() {
+	_v=$(tr ' ' '\n' </proc/cmdline | sed -n "s/^vmtest\.$1=//p" | tail -n1)
+	echo "${_v:-$2}"
+}
+
 # sectors DEV: size in 512-byte sectors.
 sectors() {
 	blockdev --getsz "$1"
