@@ -8,7 +8,8 @@
 #   scripts/vm-run.sh [-k KVER] --shell      interactive shell in the VM
 #   scripts/vm-run.sh [-k KVER] --demo       the demo (tests/vm/demo.sh)
 #
-#   -k KVER     6.1 (default), 6.12, or a full version
+#   -k KVER     6.1 (default), 6.12, 6.1-debug (scripts/build-debug-kernel.sh)
+#               or a full version
 #   -t SECONDS  default timeout per scenario (default 300; "# timeout:" wins)
 #   -o DIR      write DIR/<kver>/<scenario>.result ("PASS 12s" or
 #               "FAIL 12s <reason>"); default build/vm/results
@@ -32,6 +33,16 @@
 # kernel log line matching BUG:|WARNING:|Oops|general protection|blocked for
 # more than|Call Trace (checked in the guest per scenario and again on the
 # host in the console log). Exit status: 0 if everything passed.
+#
+# On a debug kernel (a KVER ending in -debug) the guest also gets
+# "vmtest.debug=1 slab_nomerge": it mounts debugfs, and after every scenario
+# runs a kmemleak scan; a leak attributed to dm_ssdcache fails the scenario
+# (others are reported). The log patterns then include KASAN, lockdep, RCU,
+# debug-objects, kmemleak, soft lockup and RCU stall reports too.
+#
+# Environment: VM_TIMEOUT (default timeout), VM_TIMEOUT_SCALE (integer factor
+# for every timeout, the boot's included; make check-debug uses 2),
+# VM_BOOT_TIMEOUT.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +51,9 @@ SCEN_DIR=$REPO/tests/vm/scenarios
 BAD_RE='BUG:|WARNING:|Oops|general protection|blocked for more than|Call Trace'
 IGNORE_RE='module verification failed'
 BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-180}
+SCALE=${VM_TIMEOUT_SCALE:-1}
+# Added on a debug kernel (keep in sync with tests/vm/guest-run.sh).
+DEBUG_BAD_RE='KASAN|ODEBUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|suspected memory leak|soft lockup|rcu: INFO|detected stall'
 
 KVER=${KVER:-6.1}
 TIMEOUT=${VM_TIMEOUT:-300}
@@ -67,6 +81,14 @@ die() { echo "vm-run: error: $*" >&2; exit 1; }
 VER=$("$REPO/scripts/kernels.sh" "$KVER" version)
 LINE=$("$REPO/scripts/kernels.sh" | awk -v v="$VER" '$2 == v {print $1}')
 VMLINUZ=$("$REPO/scripts/kernels.sh" "$VER" vmlinuz)
+DEBUG_APPEND=
+case $LINE in
+*-debug)
+	BAD_RE="$BAD_RE|$DEBUG_BAD_RE"
+	DEBUG_APPEND="vmtest.debug=1 slab_nomerge" ;;
+esac
+BOOT_TIMEOUT=$((BOOT_TIMEOUT * SCALE))
+TIMEOUT=$((TIMEOUT * SCALE))
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
 "$REPO/scripts/mkinitramfs.sh" "$VER"
 INITRD=$BUILD/vm/$VER/initramfs.cpio
@@ -85,7 +107,7 @@ qemu_cmd() {
 	QEMU=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G
 		-nographic -no-reboot -nic none
 		-kernel "$VMLINUZ" -initrd "$INITRD"
-		-append "console=ttyS0 panic=-1 oops=panic no_timer_check $append"
+		-append "console=ttyS0 panic=-1 oops=panic no_timer_check $DEBUG_APPEND $append"
 		-virtfs "local,path=$USERLAND,mount_tag=userland,security_model=none,readonly=on")
 	if [ "$console" = stdio ]; then
 		QEMU+=(-serial mon:stdio -serial "file:$result")
@@ -235,6 +257,9 @@ boot() {
 				cur= ;;
 			KLOG)
 				echo "$TAG $l" ;;
+			KMEMLEAK)
+				echo "$l" >>"$B_LOG/kmemleak.txt"
+				echo "$TAG $l" ;;
 			POWERCUT)
 				echo "$l" >>"$B_LOG/events"
 				if [ "$powercut" = marker ] && [ "$B_CUT" = 0 ]; then
@@ -343,7 +368,7 @@ SINGLE=()
 for s in "${SCENARIOS[@]}"; do
 	f=$SCEN_DIR/$s.sh
 	t=$(header "$f" timeout)
-	[ -n "$t" ] && TIMEOUTS[$s]=$t
+	[ -n "$t" ] && TIMEOUTS[$s]=$((t * SCALE))
 	if [ -n "$(header "$f" disks)$(header "$f" powercut)" ]; then
 		SINGLE+=("$s")
 	else
