@@ -86,8 +86,9 @@ while IFS= read -r line; do
 		out="   dm_ssdcache:"
 		for f in ${line#   dm_ssdcache: }; do
 			# "fn at file:line", then "(inlined by) caller at file:line"
+			# (the module's own files only: kernel headers are noise)
 			loc=$("$FADDR" "$KO" "$f" 2>/dev/null | sed -n 's/^\((inlined by) \)\{0,1\}\([^ ]*\) at \(.*\)$/\2 \3/p' |
-				sed 's|[^ ]*/build/module/[^/]*/||' | paste -sd'<' | sed 's/</ < /g')
+				grep '/build/module/' | sed 's|[^ ]*/build/module/[^/]*/||' | paste -sd'<' | sed 's/</ < /g')
 			out="$out
       $f${loc:+: $loc}"
 		done

@@ -19,6 +19,7 @@
 # the scenario fails; the injection is then turned off and the writes must
 # complete.
 # timeout: 600
+# boot: own
 # check: no
 . /vm/lib.sh
 

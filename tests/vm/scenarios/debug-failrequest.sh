@@ -8,6 +8,7 @@
 # after too many, and afterwards take cache_ok, work (a verified fio pass),
 # flush and go away, with no kernel report (KASAN, lockdep, WARNING, ...).
 # timeout: 900
+# boot: own
 # check: no
 . /vm/lib.sh
 

@@ -19,6 +19,7 @@
 # context, WARNING, hung task, kmemleak of dm_ssdcache).
 # disks: 256M 64M
 # timeout: 900
+# boot: own
 # check: no
 . /vm/lib.sh
 

@@ -14,6 +14,7 @@
 # would. The scenario itself passes; a KASAN report in the kernel log fails
 # it.
 # timeout: 300
+# boot: own
 # check: no
 . /vm/lib.sh
 
