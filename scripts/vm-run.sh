@@ -36,7 +36,8 @@
 # host in the console log). Exit status: 0 if everything passed.
 #
 # On a debug kernel (a KVER ending in -debug) the guest also gets
-# "vmtest.debug=1 slab_nomerge kasan_multi_shot no5lvl acpi=noirq": it mounts
+# "vmtest.debug=1 slab_nomerge kasan_multi_shot no5lvl acpi=noirq slub_debug=A,
+# ssc_wb,bio-*,biovec-*" (see DEBUG_APPEND below): it mounts
 # debugfs and, after the last scenario of a boot, runs a kmemleak scan; a
 # suspect of dm_ssdcache fails that boot's scenario (a boot of one), or a
 # result "kmemleak-<boot>" (others are reported in <run>/kmemleak.txt).
@@ -93,8 +94,9 @@ case $LINE in
 	# no5lvl: KASAN of 6.1 reports a wild access in an early interrupt
 	# when qemu's -cpu max offers 5-level paging; acpi=noirq: under TCG
 	# the KASAN-instrumented AML interpreter runs _PRT into its 30 s
-	# loop timeout at every boot.
-	DEBUG_APPEND="vmtest.debug=1 vmtest.kmemleak=${VM_KMEMLEAK:-boot} slab_nomerge kasan_multi_shot no5lvl acpi=noirq" ;;
+	# loop timeout at every boot. slub_debug=A: the caches failslab's
+	# cache-filter applies to (6.1's sysfs flag is read-only).
+	DEBUG_APPEND="vmtest.debug=1 vmtest.kmemleak=${VM_KMEMLEAK:-boot} slab_nomerge kasan_multi_shot no5lvl acpi=noirq slub_debug=A,ssc_wb,bio-*,biovec-*" ;;
 esac
 BOOT_TIMEOUT=$((BOOT_TIMEOUT * SCALE))
 TIMEOUT=$((TIMEOUT * SCALE))

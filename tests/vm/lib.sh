@@ -258,12 +258,15 @@ fault_off() {
 	echo $((_FI_TIMES - $(cat $FI/$1/times)))
 }
 
-# slab_failslab CACHE 0|1: with failslab's cache-filter=Y, inject only into
-# the slab caches marked 1 (the kernel is booted with slab_nomerge).
-slab_failslab() {
-	[ -w "/sys/kernel/slab/$1/failslab" ] || fail "no slab cache $1"
-	echo "$2" >"/sys/kernel/slab/$1/failslab"
-	[ "$2" = 0 ] || echo "slab:$1" >>"/tmp/run/$SCENARIO.faults"
+# failslab_caches: the slab caches failslab's cache-filter=Y injects into.
+# 6.1 makes /sys/kernel/slab/*/failslab read-only: the flag comes from the
+# boot parameter slub_debug=A,ssc_wb,bio-*,biovec-* that scripts/vm-run.sh
+# gives a debug kernel (with slab_nomerge, so that they are caches of their
+# own). Fails if none is flagged.
+failslab_caches() {
+	_fc=$(grep -l '^1' /sys/kernel/slab/*/failslab 2>/dev/null | sed 's|/sys/kernel/slab/||; s|/failslab||' | xargs)
+	[ -n "$_fc" ] || fail "no slab cache has the failslab flag (boot parameter slub_debug=A,...)"
+	echo "$_fc"
 }
 
 # blk_name DEV: the sysfs name of a block device (/dev/mapper/x -> dm-N).
@@ -289,7 +292,6 @@ faults_reset() {
 	[ -f "/tmp/run/$SCENARIO.faults" ] || return 0
 	for _f in $(sort -u "/tmp/run/$SCENARIO.faults"); do
 		case $_f in
-		slab:*) echo 0 >"/sys/kernel/slab/${_f#slab:}/failslab" 2>/dev/null ;;
 		disk:*) echo 0 >"/sys/block/${_f#disk:}/make-it-fail" 2>/dev/null ;;
 		esac
 	done
@@ -298,29 +300,45 @@ faults_reset() {
 
 # dev_ios DEV: I/Os DEV completed so far (reads + writes).
 dev_ios() {
-	awk '{ print $1 + $5 }' "/sys/block/$(blk_name "$1")/stat"
+	read -r _r1 _ _ _ _w1 _ <"/sys/block/$(blk_name "$1")/stat"
+	echo $((_r1 + _w1))
 }
 
-# watch_progress DEV SECONDS STALL: for SECONDS, check every second that DEV
-# completes I/O; returns 1 (after dumping the blocked tasks' stacks to the
-# kernel log with sysrq w) if it completed none for STALL seconds in a row.
-watch_progress() {
-	_wl=$(dev_ios "$1") _ws=0 _wt=0
-	while [ $_wt -lt "$2" ]; do
+# wait_io DEV [SECONDS]: wait until DEV completes I/O (a workload started in
+# the background is really running: fio's first start from the 9p share
+# takes tens of seconds on a debug kernel); fails after SECONDS (120).
+wait_io() {
+	_w0=$(dev_ios "$1")
+	_wt=$(( $(cut -d. -f1 /proc/uptime) + ${2:-120} ))
+	while [ "$(dev_ios "$1")" = "$_w0" ]; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt $_wt ] || fail "no I/O on $1 within ${2:-120} s"
 		sleep 1
-		_wt=$((_wt + 1))
-		_wn=$(dev_ios "$1")
-		if [ "$_wn" = "$_wl" ]; then
-			_ws=$((_ws + 1))
-			if [ $_ws -ge "$3" ]; then
-				log "no I/O completed on $1 for $_ws s: blocked tasks (sysrq w) in the kernel log"
-				echo w >/proc/sysrq-trigger
-				return 1
-			fi
-		else
-			_ws=0
-		fi
-		_wl=$_wn
 	done
-	return 0
+}
+
+# watch_progress DEV SECONDS STALL: for SECONDS (wall clock), check every
+# second that DEV completes I/O; returns 1 (after dumping the blocked tasks'
+# stacks to the kernel log with sysrq w) as soon as it completed none for
+# STALL seconds.
+watch_progress() {
+	_wb=$(blk_name "$1")
+	read -r _r1 _ _ _ _w1 _ <"/sys/block/$_wb/stat"
+	_wl=$((_r1 + _w1))
+	_t0=$(cut -d. -f1 /proc/uptime)
+	_tl=$_t0
+	while :; do
+		sleep 1
+		_now=$(cut -d. -f1 /proc/uptime)
+		read -r _r1 _ _ _ _w1 _ <"/sys/block/$_wb/stat"
+		if [ $((_r1 + _w1)) != "$_wl" ]; then
+			_wl=$((_r1 + _w1))
+			_tl=$_now
+		fi
+		if [ $((_now - _tl)) -ge "$3" ]; then
+			log "no I/O completed on $1 for $((_now - _tl)) s: blocked tasks (sysrq w) in the kernel log"
+			echo w >/proc/sysrq-trigger
+			return 1
+		fi
+		[ $((_now - _t0)) -lt "$2" ] || return 0
+	done
 }

@@ -39,12 +39,10 @@ run_one() {
 	fio --ioengine=libaio --direct=1 --randrepeat=1 --group_reporting \
 		--name=w --filename="$sc" --rw=randwrite --bs=4k --size=32M \
 		--numjobs=4 --iodepth=16 --continue_on_error=all --time_based \
-		--runtime=$((STALL_S * 4 + 30)) >fio.out 2>&1 &
+		--runtime=1200 >fio.out 2>&1 &
 	fpid=$!
-	sleep 3
-	for s in ssc_wb $(ls /sys/kernel/slab | grep -E '^(bio-|biovec-)'); do
-		slab_failslab "$s" 1
-	done
+	wait_io "$sc"
+	log "failing every allocation from: $(failslab_caches)"
 	fault_on failslab 100 ignore-gfp-wait=N cache-filter=Y
 	stalled=0
 	watch_progress "$sc" $((STALL_S * 2)) "$STALL_S" || stalled=1

@@ -27,10 +27,10 @@ run_mode() {
 	fio --ioengine=libaio --direct=1 --randrepeat=1 --group_reporting \
 		--name=io --filename="$sc" --rw=randrw --rwmixread=50 \
 		--bsrange=4k-64k --size=64M --numjobs=2 --iodepth=8 \
-		--continue_on_error=all --time_based --runtime=$((PHASE_S * 2 + 6)) \
+		--continue_on_error=all --time_based --runtime=1200 \
 		>fio.out 2>&1 &
 	fpid=$!
-	sleep 3
+	wait_io "$sc"
 	fault_on fail_make_request 10
 	make_it_fail "$c" 1
 	sleep "$PHASE_S"
@@ -40,6 +40,7 @@ run_mode() {
 	make_it_fail "$o-base" 0
 	nf=$(fault_off fail_make_request)
 	faults_reset
+	kill "$fpid" 2>/dev/null
 	wait "$fpid" || true
 	log "$nf bios failed; cache_errors $(ssc_stat "fr$n" cache_errors) origin_errors $(ssc_stat "fr$n" origin_errors) cache_state $(ssc_stat "fr$n" cache_state) md_errors $(ssc_stat "fr$n" md_errors)"
 	grep -E 'err=' fio.out | head -n 2

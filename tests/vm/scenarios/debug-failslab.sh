@@ -29,12 +29,13 @@ origin=$(vdisk 1)
 cache=$(vdisk 2)
 PHASE_S=${PHASE_S:-12}
 
-# fio_bg NAME DEV SECONDS: mixed random I/O, errors ignored, in the background
+# fio_bg NAME DEV: mixed random I/O, errors ignored, in the background
+# (FIO_PID) until killed
 fio_bg() {
 	fio --ioengine=libaio --direct=1 --randrepeat=1 --group_reporting \
 		--name="$1" --filename="$2" --rw=randrw --rwmixread=50 \
 		--bsrange=4k-256k --size=128M --numjobs=2 --iodepth=8 \
-		--continue_on_error=all --time_based --runtime="$3" \
+		--continue_on_error=all --time_based --runtime=1200 \
 		>"fio-$1.out" 2>&1 &
 	FIO_PID=$!
 }
@@ -44,22 +45,21 @@ run_mode() {
 	log "=== $_line"
 	dd if=/dev/zero of="$cache" bs=1M count=4 oflag=direct 2>/dev/null
 	sc=$(ssdcache_create fsl "$origin" "$cache" blocksize 2048 $_line) || exit 1
-	fio_bg io "$sc" $((PHASE_S * 2 + 6))
-	sleep 3
+	fio_bg io "$sc"
+	wait_io "$sc"
 	fault_on failslab 10
 	fault_on fail_page_alloc 10 min-order=0
 	sleep "$PHASE_S"
 	na=$(fault_off failslab)
 	np=$(fault_off fail_page_alloc)
 	log "phase A: $na slab and $np page allocations failed"
-	for c in ssc_wb $(ls /sys/kernel/slab | grep -E '^(bio-|biovec-)'); do
-		slab_failslab "$c" 1
-	done
+	log "phase B caches: $(failslab_caches)"
 	fault_on failslab 20 ignore-gfp-wait=N cache-filter=Y
 	sleep "$PHASE_S"
 	nb=$(fault_off failslab)
 	faults_reset
 	log "phase B: $nb allocations failed (ssc_wb, bio, biovec caches)"
+	kill $FIO_PID 2>/dev/null
 	wait $FIO_PID || true
 	grep -E 'err=|IOPS' fio-io.out | head -n 4
 	echo "status: $(dmsetup status fsl)"
