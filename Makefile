@@ -9,6 +9,10 @@
 #   make unit                 build and run the cmocka unit tests (ASan + UBSan)
 #   make check                everything: build, unit tests, VM scenarios on both
 #                             kernels; ends with "N passed, N failed"
+#   make check-debug          VM scenarios + fault injection on a KASAN/lockdep/
+#                             kmemleak kernel built from linux-source-6.1
+#                             (cached; first build ~10-25 min); "N passed, N failed"
+#   make debug-kernel         only build (or find) that kernel
 #   make vm-test KVER=6.1 SCENARIOS="smoke"   run some VM scenarios on one kernel
 #   make vm-shell KVER=6.1    interactive shell in the test VM
 #   make demo                 install deps, build, run the demo in a VM
@@ -62,7 +66,7 @@ UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
 	demo selftest checkpatch sparse deps clean help install dkms-install bench \
-	fuzz-build fuzz fuzz-long reliability
+	fuzz-build fuzz fuzz-long reliability check-debug debug-kernel
 
 all: tools unit-build modules
 
@@ -70,7 +74,7 @@ all: tools unit-build modules
 .SECONDARY:
 
 help:
-	@sed -n '3,25p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,29p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- userspace
 tools: $(TOOLS)
@@ -168,7 +172,7 @@ modules: kernels
 		kdir=$$($(REPO)/scripts/kernels.sh $$k kdir); \
 		$(MAKE) --no-print-directory module KDIR=$$kdir; \
 		rel=$$($(REPO)/scripts/kernelrelease.sh $$kdir); \
-		$(REPO)/scripts/sync-tree.sh $(REPO)/tests/vm/kmod $(BUILD)/vmtest-kmod/$$rel Kbuild vmtest_warn.c; \
+		$(REPO)/scripts/sync-tree.sh $(REPO)/tests/vm/kmod $(BUILD)/vmtest-kmod/$$rel Kbuild vmtest_warn.c vmtest_endio_sleep.c; \
 		$(MAKE) --no-print-directory -C $$kdir M=$(BUILD)/vmtest-kmod/$$rel modules >/dev/null; \
 	done
 
@@ -176,6 +180,14 @@ modules: kernels
 # SCENARIOS: VM scenarios to run (default: all but selftest-*); KVERS: kernels.
 check:
 	@$(REPO)/scripts/check.sh $(if $(SCENARIOS),--scenarios "$(SCENARIOS)") --kernels "$(KVERS)"
+
+# The debug kernel (scripts/build-debug-kernel.sh) and the VM scenarios plus
+# the fault-injection ones (debug-*) on it, one VM at a time.
+check-debug:
+	@$(REPO)/scripts/check-debug.sh $(if $(SCENARIOS),--scenarios "$(SCENARIOS)")
+
+debug-kernel:
+	@$(REPO)/scripts/build-debug-kernel.sh
 
 vm-test: all
 	@$(REPO)/scripts/vm-run.sh -k $(KVER) $(SCENARIOS)

@@ -5,11 +5,14 @@
 # kernels and run the QEMU test bed. Idempotent: installs only what is
 # missing. Used by .ci/run and "make demo".
 #
-#   scripts/install-deps.sh [--update] [--print]
+#   scripts/install-deps.sh [--update] [--print] [--debug-kernel]
 #     --update   run apt-get update first, then apt-get install -y all of
 #                them (CI does); without it only missing packages are
 #                installed
 #     --print    only print the package list
+#     --debug-kernel  also what scripts/build-debug-kernel.sh needs to build
+#                the debug kernel of make check-debug (linux-source-6.1,
+#                ~140 MB, and the kernel's build tools)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,13 +28,19 @@ PKGS=(
 	busybox-static dmsetup fio cpio   # the guest's userland
 	sparse perl                 # make sparse, make checkpatch
 )
+# The debug kernel (make check-debug, scripts/build-debug-kernel.sh).
+DEBUG_PKGS=(
+	linux-source-6.1            # the source tarball under /usr/src
+	bc bison flex libelf-dev libssl-dev   # kernel build tools (no BTF: no pahole)
+)
 
 update=0 print=0
 for a in "$@"; do
 	case $a in
 	--update) update=1 ;;
 	--print) print=1 ;;
-	*) echo "usage: $0 [--update] [--print]" >&2; exit 2 ;;
+	--debug-kernel) PKGS+=("${DEBUG_PKGS[@]}") ;;
+	*) echo "usage: $0 [--update] [--print] [--debug-kernel]" >&2; exit 2 ;;
 	esac
 done
 

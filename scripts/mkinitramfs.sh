@@ -12,7 +12,8 @@
 # The initramfs holds busybox-static, kmod (as /sbin/modprobe etc.),
 # dmsetup, the project's tools (build/bin/*), tests/vm/ as /vm, and the
 # modules of tests/vm/modules.list with their dependencies, decompressed,
-# plus dm-ssdcache.ko and the harness self-test module under extra/.
+# plus dm-ssdcache.ko and the harness helper modules (tests/vm/kmod) under
+# extra/.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +32,9 @@ die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 GUEST_BINS=(/sbin/dmsetup /usr/sbin/blkdiscard)
 
 SSDCACHE_KO=$BUILD/module/$VER/dm-ssdcache.ko
-WARN_KO=$BUILD/vmtest-kmod/$VER/vmtest_warn.ko
+# The harness's helper modules (tests/vm/kmod: vmtest_warn, ...).
+HELPER_KOS=("$BUILD"/vmtest-kmod/"$VER"/*.ko)
+[ -f "${HELPER_KOS[0]}" ] || HELPER_KOS=()
 [ -f "$SSDCACHE_KO" ] || die "$SSDCACHE_KO is missing: run 'make modules' first"
 
 for t in /bin/busybox /bin/kmod /usr/bin/fio "${GUEST_BINS[@]}"; do
@@ -85,7 +88,7 @@ inputs_changed() {
 	[ -f "$IMG" ] || return 0
 	local newer
 	newer=$(find "$REPO/tests/vm" "$REPO/scripts/mkinitramfs.sh" "$SSDCACHE_KO" \
-		$( [ -f "$WARN_KO" ] && echo "$WARN_KO") \
+		"${HELPER_KOS[@]}" \
 		$( [ -d "$BUILD/bin" ] && echo "$BUILD/bin") \
 		/bin/busybox /bin/kmod "${GUEST_BINS[@]}" \
 		-newer "$IMG" -print -quit 2>/dev/null)
@@ -169,7 +172,7 @@ EOS
 		done <"$OUT/deps.txt"
 	done
 	cp "$SSDCACHE_KO" "$mods/extra/"
-	[ -f "$WARN_KO" ] && cp "$WARN_KO" "$mods/extra/"
+	[ ${#HELPER_KOS[@]} = 0 ] || cp "${HELPER_KOS[@]}" "$mods/extra/"
 	depmod -b "$root" "$VER"
 
 	# The harness and the scenarios.

@@ -8,7 +8,8 @@
 #   scripts/vm-run.sh [-k KVER] --shell      interactive shell in the VM
 #   scripts/vm-run.sh [-k KVER] --demo       the demo (tests/vm/demo.sh)
 #
-#   -k KVER     6.1 (default), 6.12, or a full version
+#   -k KVER     6.1 (default), 6.12, 6.1-debug (scripts/build-debug-kernel.sh)
+#               or a full version
 #   -t SECONDS  default timeout per scenario (default 300; "# timeout:" wins)
 #   -o DIR      write DIR/<kver>/<scenario>.result ("PASS 12s" or
 #               "FAIL 12s <reason>"); default build/vm/results
@@ -25,15 +26,30 @@
 #                         the last boot (PHASE=21) ends the scenario; the
 #                         guest sees CYCLES=20 (default 1)
 #   # check: no           not run unless named explicitly
+#   # boot: own           a boot of its own (also without disks)
 # Environment: VM_PARAMS="KEY=VALUE ..." passes knobs to the scenarios (on the
 # guest kernel command line as vmtest.KEY=VALUE; lib.sh: vm_param KEY DEFAULT).
-# Scenarios without disks and power cuts share one boot; the others get their
-# own.
+# Scenarios without disks, power cuts and "boot: own" share one boot; the
+# others get their own.
 #
 # A scenario fails on a non-zero exit status, a timeout, a VM that dies, or a
 # kernel log line matching BUG:|WARNING:|Oops|general protection|blocked for
 # more than|Call Trace (checked in the guest per scenario and again on the
 # host in the console log). Exit status: 0 if everything passed.
+#
+# On a debug kernel (a KVER ending in -debug) the guest also gets
+# "vmtest.debug=1 slab_nomerge kasan_multi_shot no5lvl acpi=noirq slub_debug=A,
+# ssc_wb,bio-*,biovec-*" (see DEBUG_APPEND below): it mounts
+# debugfs and, after the last scenario of a boot, runs a kmemleak scan; a
+# suspect of dm_ssdcache fails that boot's scenario (a boot of one), or a
+# result "kmemleak-<boot>" (others are reported in <run>/kmemleak.txt).
+# VM_KMEMLEAK=scenario scans after every scenario instead. The log patterns
+# then include KASAN, lockdep, RCU, debug-objects, kmemleak, soft lockup and
+# RCU stall reports too.
+#
+# Environment: VM_TIMEOUT (default timeout), VM_TIMEOUT_SCALE (integer factor
+# for every timeout, the boot's included; make check-debug uses 2),
+# VM_BOOT_TIMEOUT, VM_KMEMLEAK (boot | scenario).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -44,6 +60,9 @@ IGNORE_RE='module verification failed'
 BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-180}
 VM_APPEND=
 for kv in ${VM_PARAMS:-}; do VM_APPEND+=" vmtest.$kv"; done
+SCALE=${VM_TIMEOUT_SCALE:-1}
+# Added on a debug kernel (keep in sync with tests/vm/guest-run.sh).
+DEBUG_BAD_RE='KASAN|ODEBUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|suspected memory leak|soft lockup|rcu: INFO|detected stall'
 
 KVER=${KVER:-6.1}
 TIMEOUT=${VM_TIMEOUT:-300}
@@ -71,6 +90,20 @@ die() { echo "vm-run: error: $*" >&2; exit 1; }
 VER=$("$REPO/scripts/kernels.sh" "$KVER" version)
 LINE=$("$REPO/scripts/kernels.sh" | awk -v v="$VER" '$2 == v {print $1}')
 VMLINUZ=$("$REPO/scripts/kernels.sh" "$VER" vmlinuz)
+DEBUG_APPEND=
+case $LINE in
+*-debug)
+	BAD_RE="$BAD_RE|$DEBUG_BAD_RE"
+	# kasan_multi_shot: every report, not only the first of a boot;
+	# no5lvl: KASAN of 6.1 reports a wild access in an early interrupt
+	# when qemu's -cpu max offers 5-level paging; acpi=noirq: under TCG
+	# the KASAN-instrumented AML interpreter runs _PRT into its 30 s
+	# loop timeout at every boot. slub_debug=A: the caches failslab's
+	# cache-filter applies to (6.1's sysfs flag is read-only).
+	DEBUG_APPEND="vmtest.debug=1 vmtest.kmemleak=${VM_KMEMLEAK:-boot} slab_nomerge kasan_multi_shot no5lvl acpi=noirq slub_debug=A,ssc_wb,bio-*,biovec-*" ;;
+esac
+BOOT_TIMEOUT=$((BOOT_TIMEOUT * SCALE))
+TIMEOUT=$((TIMEOUT * SCALE))
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
 "$REPO/scripts/mkinitramfs.sh" "$VER"
 INITRD=$BUILD/vm/$VER/initramfs.cpio
@@ -95,7 +128,7 @@ qemu_cmd() {
 	QEMU=(qemu-system-x86_64 -accel "tcg,thread=${VM_TCG_THREAD:-single}" -cpu max -smp 2 -m 2G
 		-nographic -no-reboot -nic none
 		-kernel "$VMLINUZ" -initrd "$INITRD"
-		-append "console=ttyS0 panic=-1 oops=panic no_timer_check $append$VM_APPEND"
+		-append "console=ttyS0 panic=-1 oops=panic no_timer_check $DEBUG_APPEND $append$VM_APPEND"
 		-virtfs "local,path=$USERLAND,mount_tag=userland,security_model=none,readonly=on")
 	if [ "$console" = stdio ]; then
 		QEMU+=(-serial mon:stdio -serial "file:$result")
@@ -245,6 +278,9 @@ boot() {
 				cur= ;;
 			KLOG)
 				echo "$TAG $l" ;;
+			KMEMLEAK)
+				echo "$l" >>"$B_LOG/kmemleak.txt"
+				echo "$TAG $l" ;;
 			POWERCUT)
 				echo "$l" >>"$B_LOG/events"
 				if [ "$powercut" = marker ] && [ "$B_CUT" = 0 ]; then
@@ -311,6 +347,23 @@ boot() {
 		echo "$TAG kernel log problems in $console:"
 		sed "s/^/$TAG   /" "$B_LOG/kernel-bad.txt" | head -n 20
 	fi
+	# kmemleak suspects of dm_ssdcache in the scan after the last scenario
+	B_LEAK=
+	if [ -f "$B_LOG/kmemleak.txt" ]; then
+		B_LEAK=$(grep -c '^KMEMLEAK end ssc ' "$B_LOG/kmemleak.txt" || true)
+		[ "$B_LEAK" != 0 ] || B_LEAK=
+		if [ -n "$B_LEAK" ] && [ ${#scen[@]} = 1 ] && [ -n "${B_DONE[${scen[0]}]:-}" ]; then
+			case ${B_DONE[${scen[0]}]} in
+			PASS*) B_DONE[${scen[0]}]="FAIL 0s kmemleak: $B_LEAK unreferenced object(s) of dm_ssdcache" ;;
+			esac
+			B_LEAK=
+		elif [ -n "$B_LEAK" ]; then
+			echo "FAIL 0s kmemleak: $B_LEAK unreferenced object(s) of dm_ssdcache after ${scen[*]}" \
+				>"$RESDIR/kmemleak-$name.result"
+			echo "$TAG kmemleak-$name: FAIL $B_LEAK unreferenced object(s) of dm_ssdcache (see $B_LOG/kmemleak.txt)"
+			NFAIL=$((NFAIL + 1))
+		fi
+	fi
 	local s first
 	while IFS=$'\t' read -r s first; do
 		if [ "$s" = boot ]; then
@@ -353,8 +406,8 @@ SINGLE=()
 for s in "${SCENARIOS[@]}"; do
 	f=$SCEN_DIR/$s.sh
 	t=$(header "$f" timeout)
-	[ -n "$t" ] && TIMEOUTS[$s]=$t
-	if [ -n "$(header "$f" disks)$(header "$f" powercut)" ]; then
+	[ -n "$t" ] && TIMEOUTS[$s]=$((t * SCALE))
+	if [ -n "$(header "$f" disks)$(header "$f" powercut)" ] || [ "$(header "$f" boot)" = own ]; then
 		SINGLE+=("$s")
 	else
 		BATCH+=("$s")

@@ -81,6 +81,8 @@ dm_remove() {
 _VM_RAMS=/tmp/run/$SCENARIO.rams     # ram disks this scenario took
 
 _vm_cleanup() {
+	# no fault injection survives a scenario (debug kernels)
+	[ ! -f "/tmp/run/$SCENARIO.faults" ] || faults_reset
 	if [ -f "$_VM_CREATED" ]; then
 		for d in $(sed '1!G;h;$!d' "$_VM_CREATED"); do
 			dmsetup remove "$d" 2>/dev/null || dmsetup remove --force "$d" 2>/dev/null
@@ -111,6 +113,10 @@ load_modules() {
 load_ssdcache() {
 	load_modules dm-mod dm-ssdcache
 	dmsetup targets | grep -q '^ssdcache' || fail "ssdcache target not registered"
+	# where its code is, for the debug kernel's kmemleak attribution
+	awk '$1 == "dm_ssdcache" { print $2, $6 }' /proc/modules | while read -r _s _a; do
+		printf '%016x %016x\n' $((_a)) $((_a + _s))
+	done >>/tmp/run/.ssc-ranges
 }
 
 # Ram disks: brd with 16 disks of 1 GiB each, allocated lazily (only written
@@ -216,4 +222,130 @@ powercut_now() {
 	powercut_point
 	sleep 600
 	fail "the host did not cut the power"
+}
+
+# ---------------------------------------------------------------- fault injection
+# For the debug kernel's scenarios (tests/vm/scenarios/debug-*.sh, run by
+# make check-debug); Documentation/fault-injection/fault-injection.rst of
+# the kernel describes the knobs. Whatever a scenario turns on is turned off
+# again when it exits.
+FI=/sys/kernel/debug
+_FI_TIMES=1000000
+
+# need_debug_kernel: fail unless the kernel has fault injection (debugfs).
+need_debug_kernel() {
+	[ -d $FI/failslab ] || mount -t debugfs debugfs $FI 2>/dev/null
+	[ -d $FI/failslab ] && [ -d $FI/fail_page_alloc ] && [ -d $FI/fail_make_request ] ||
+		fail "needs the debug kernel (make check-debug): no fault injection in $FI"
+}
+
+# fault_on NAME PERCENT [ATTR=VALUE...]: inject failures at NAME (failslab,
+# fail_page_alloc or fail_make_request) with PERCENT probability at every
+# call (interval 1), in any task (task-filter N), quietly (verbose 0), at
+# most 10^6 times. ATTRs: ignore-gfp-wait=N, cache-filter=Y, min-order=0, ...
+fault_on() {
+	_fn=$1 _fp=$2
+	shift 2
+	echo "$_fn" >>"/tmp/run/$SCENARIO.faults"
+	echo 0 >$FI/$_fn/probability
+	echo N >$FI/$_fn/task-filter
+	echo 0 >$FI/$_fn/space
+	echo 0 >$FI/$_fn/verbose
+	echo 1 >$FI/$_fn/interval
+	for _kv in "$@"; do
+		echo "${_kv#*=}" >"$FI/$_fn/${_kv%%=*}" || fail "cannot set $FI/$_fn/${_kv%%=*}"
+	done
+	echo $_FI_TIMES >$FI/$_fn/times
+	echo "$_fp" >$FI/$_fn/probability
+}
+
+# fault_off NAME: stop injecting at NAME; prints how many failures it injected.
+fault_off() {
+	echo 0 >$FI/$1/probability
+	echo $((_FI_TIMES - $(cat $FI/$1/times)))
+}
+
+# failslab_caches: the slab caches failslab's cache-filter=Y injects into.
+# 6.1 makes /sys/kernel/slab/*/failslab read-only: the flag comes from the
+# boot parameter slub_debug=A,ssc_wb,bio-*,biovec-* that scripts/vm-run.sh
+# gives a debug kernel (with slab_nomerge, so that they are caches of their
+# own). Fails if none is flagged.
+failslab_caches() {
+	_fc=$(grep -l '^1' /sys/kernel/slab/*/failslab 2>/dev/null | sed 's|/sys/kernel/slab/||; s|/failslab||' | xargs)
+	[ -n "$_fc" ] || fail "no slab cache has the failslab flag (boot parameter slub_debug=A,...)"
+	echo "$_fc"
+}
+
+# blk_name DEV: the sysfs name of a block device (/dev/mapper/x -> dm-N).
+blk_name() {
+	case $1 in
+	/dev/mapper/*) echo "dm-$(dmsetup info -c --noheadings -o minor "${1#/dev/mapper/}" | tr -d ' ')" ;;
+	*) basename "$1" ;;
+	esac
+}
+
+# make_it_fail DEV 0|1: fail_make_request on bios submitted to DEV.
+make_it_fail() {
+	_bn=$(blk_name "$1")
+	echo "$2" >"/sys/block/$_bn/make-it-fail" || fail "cannot set make-it-fail of $_bn"
+	[ "$2" = 0 ] || echo "disk:$_bn" >>"/tmp/run/$SCENARIO.faults"
+}
+
+# faults_reset: every injection off (also run at exit).
+faults_reset() {
+	for _f in failslab fail_page_alloc fail_make_request; do
+		[ ! -w $FI/$_f/probability ] || echo 0 >$FI/$_f/probability
+	done
+	[ -f "/tmp/run/$SCENARIO.faults" ] || return 0
+	for _f in $(sort -u "/tmp/run/$SCENARIO.faults"); do
+		case $_f in
+		disk:*) echo 0 >"/sys/block/${_f#disk:}/make-it-fail" 2>/dev/null ;;
+		esac
+	done
+	rm -f "/tmp/run/$SCENARIO.faults"
+}
+
+# dev_ios DEV: I/Os DEV completed so far (reads + writes).
+dev_ios() {
+	read -r _r1 _ _ _ _w1 _ <"/sys/block/$(blk_name "$1")/stat"
+	echo $((_r1 + _w1))
+}
+
+# wait_io DEV [SECONDS]: wait until DEV completes I/O (a workload started in
+# the background is really running: fio's first start from the 9p share
+# takes tens of seconds on a debug kernel); fails after SECONDS (120).
+wait_io() {
+	_w0=$(dev_ios "$1")
+	_wt=$(( $(cut -d. -f1 /proc/uptime) + ${2:-120} ))
+	while [ "$(dev_ios "$1")" = "$_w0" ]; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt $_wt ] || fail "no I/O on $1 within ${2:-120} s"
+		sleep 1
+	done
+}
+
+# watch_progress DEV SECONDS STALL: for SECONDS (wall clock), check every
+# second that DEV completes I/O; returns 1 (after dumping the blocked tasks'
+# stacks to the kernel log with sysrq w) as soon as it completed none for
+# STALL seconds.
+watch_progress() {
+	_wb=$(blk_name "$1")
+	read -r _r1 _ _ _ _w1 _ <"/sys/block/$_wb/stat"
+	_wl=$((_r1 + _w1))
+	_t0=$(cut -d. -f1 /proc/uptime)
+	_tl=$_t0
+	while :; do
+		sleep 1
+		_now=$(cut -d. -f1 /proc/uptime)
+		read -r _r1 _ _ _ _w1 _ <"/sys/block/$_wb/stat"
+		if [ $((_r1 + _w1)) != "$_wl" ]; then
+			_wl=$((_r1 + _w1))
+			_tl=$_now
+		fi
+		if [ $((_now - _tl)) -ge "$3" ]; then
+			log "no I/O completed on $1 for $((_now - _tl)) s: blocked tasks (sysrq w) in the kernel log"
+			echo w >/proc/sysrq-trigger
+			return 1
+		fi
+		[ $((_now - _t0)) -lt "$2" ] || return 0
+	done
 }
