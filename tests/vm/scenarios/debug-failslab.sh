@@ -1,23 +1,24 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # debug-failslab: allocation failures on the I/O path (debug kernel only,
-# make check-debug). Origin and cache are virtio disks, so completions (and
-# the fills ssdcache starts from them, copying up to 256 pages with
-# GFP_ATOMIC) run in interrupt context. For each mode, while fio runs mixed
-# I/O through the target:
+# make check-debug). Origin and cache are null_blk devices with 4 KiB
+# logical blocks (memory backed), completing from an hrtimer, i.e. in
+# interrupt context: the fills ssdcache starts from a read's completion
+# copy 1 MiB blocks into 256 pages allocated GFP_ATOMIC there. For each
+# mode, while fio runs mixed I/O through the target:
 #  phase A  failslab and fail_page_alloc (min-order 0) fail 10 % of the
 #           allocations that cannot sleep (ignore-gfp-wait: the default),
 #           kernel-wide, task-filter off: GFP_ATOMIC / GFP_NOWAIT, and the
 #           first, non-sleeping attempt of every mempool_alloc;
 #  phase B  failslab fails 20 % of every allocation, sleeping ones too, but
-#           only from the slab caches ssdcache allocates its bios and
-#           write-behinds from (ssc_wb, bio-*, biovec-*: cache-filter Y), so
-#           mempools and biosets live on their reserves.
+#           only from the slab caches ssdcache allocates its bios, bio_vecs
+#           and write-behinds from (bio-*, biovec-*, ssc_wb: cache-filter Y
+#           and slub_debug=A), so biosets and mempools live on their
+#           reserves.
 # I/O errors are expected and fio ignores them; afterwards the device must
 # work again (a verified fio pass), flush and go away. The harness fails
 # the scenario on any kernel report (KASAN, lockdep, sleeping in atomic
 # context, WARNING, hung task, kmemleak of dm_ssdcache).
-# disks: 256M 64M
 # timeout: 900
 # boot: own
 # check: no
@@ -25,8 +26,12 @@
 
 need_debug_kernel
 load_ssdcache
-origin=$(vdisk 1)
-cache=$(vdisk 2)
+modprobe -r null_blk 2>/dev/null
+modprobe null_blk nr_devices=2 bs=4096 gb=1 memory_backed=1 irqmode=2 \
+	completion_nsec=20000 || fail "modprobe null_blk"
+origin=/dev/nullb0
+# a 48 MiB cache for 96 MiB of data: misses, fills and evictions
+cache=$(dm_create fslc "0 98304 linear /dev/nullb1 0") || exit 1
 PHASE_S=${PHASE_S:-12}
 
 # fio_bg NAME DEV: mixed random I/O, errors ignored, in the background
@@ -34,7 +39,7 @@ PHASE_S=${PHASE_S:-12}
 fio_bg() {
 	fio --ioengine=libaio --direct=1 --randrepeat=1 --group_reporting \
 		--name="$1" --filename="$2" --rw=randrw --rwmixread=50 \
-		--bsrange=4k-256k --size=128M --numjobs=2 --iodepth=8 \
+		--bsrange=4k-256k --size=96M --numjobs=2 --iodepth=8 \
 		--continue_on_error=all --time_based --runtime=1200 \
 		>"fio-$1.out" 2>&1 &
 	FIO_PID=$!
