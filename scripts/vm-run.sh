@@ -58,7 +58,7 @@ IGNORE_RE='module verification failed'
 BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-180}
 SCALE=${VM_TIMEOUT_SCALE:-1}
 # Added on a debug kernel (keep in sync with tests/vm/guest-run.sh).
-DEBUG_BAD_RE='KASAN|ODEBUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|suspected memory leak|soft lockup|rcu: INFO|detected stall'
+DEBUG_BAD_RE='KASAN|ODEBUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|soft lockup|rcu: INFO|detected stall'
 
 KVER=${KVER:-6.1}
 TIMEOUT=${VM_TIMEOUT:-300}
