@@ -172,7 +172,7 @@ modules: kernels
 		kdir=$$($(REPO)/scripts/kernels.sh $$k kdir); \
 		$(MAKE) --no-print-directory module KDIR=$$kdir; \
 		rel=$$($(REPO)/scripts/kernelrelease.sh $$kdir); \
-		$(REPO)/scripts/sync-tree.sh $(REPO)/tests/vm/kmod $(BUILD)/vmtest-kmod/$$rel Kbuild vmtest_warn.c vmtest_endio_sleep.c; \
+		$(REPO)/scripts/sync-tree.sh $(REPO)/tests/vm/kmod $(BUILD)/vmtest-kmod/$$rel Kbuild vmtest_warn.c vmtest_endio_sleep.c vmtest_leak.c; \
 		$(MAKE) --no-print-directory -C $$kdir M=$(BUILD)/vmtest-kmod/$$rel modules >/dev/null; \
 	done
 

@@ -8,6 +8,8 @@
 # the reports), then run on it in one VM at a time
 #   - the scenarios of make check (every one without "# check: no"), and
 #   - the fault-injection scenarios tests/vm/scenarios/debug-*.sh,
+#   - selftest-kmemleak, a module that leaks one object: its leak must be
+#     reported, or check-debug fails (the leak check does not work),
 # with every timeout scaled by VM_TIMEOUT_SCALE (default 2: KASAN and
 # lockdep slow CPU-bound work down). A scenario fails on any kernel report
 # in the console log (vm-run.sh's patterns plus KASAN, lockdep, RCU,
@@ -82,9 +84,12 @@ if [ -n "$ver" ]; then
 fi
 
 if [ "$mb" = 0 ]; then
-	list=()
+	# selftest-kmemleak leaks one object (tests/vm/kmod/vmtest_leak.c): the
+	# proof that the kmemleak scans work
+	list=(selftest-kmemleak)
 	if [ -n "$SCEN" ]; then
-		read -ra list <<<"$SCEN"
+		read -ra more <<<"$SCEN"
+		list+=("${more[@]}")
 	else
 		for f in "$REPO"/tests/vm/scenarios/*.sh; do
 			s=$(basename "$f" .sh)
@@ -105,6 +110,9 @@ if [ "$mb" = 0 ]; then
 	"$REPO/scripts/kernel-reports.sh" --ko "$BUILD/module/$ver/dm-ssdcache.ko" \
 		"$BUILD/vm/$ver"/runs/*/console.log >"$RES/kernel-reports.txt" 2>/dev/null
 	cat "$BUILD/vm/$ver"/runs/*/kmemleak.txt >"$RES/kmemleak.txt" 2>/dev/null
+	if ! grep -q '^KMEMLEAK [^ ]* other .*vmtest_leak_one' "$RES/kmemleak.txt"; then
+		failures+=("kmemleak self-check: the leak of selftest-kmemleak was not reported (is kmemleak working?)")
+	fi
 	nrep=$(grep -c '^== ' "$RES/kernel-reports.txt")
 	nssc=$(grep -c '^KMEMLEAK [^ ]* ssc ' "$RES/kmemleak.txt")
 	noth=$(grep -c '^KMEMLEAK [^ ]* other ' "$RES/kmemleak.txt")

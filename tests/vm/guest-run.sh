@@ -36,7 +36,7 @@ RES=/dev/ttyS1
 BAD='BUG:|WARNING:|Oops|general protection|blocked for more than|Call Trace'
 IGNORE='module verification failed'
 # Added on a debug kernel (keep in sync with DEBUG_BAD_RE in scripts/vm-run.sh).
-DEBUG_BAD='KASAN|ODEBUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|suspected memory leak|soft lockup|rcu: INFO|detected stall'
+DEBUG_BAD='KASAN|ODEBUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|soft lockup|rcu: INFO|detected stall'
 KML=/sys/kernel/debug/kmemleak
 
 param() {
@@ -98,7 +98,7 @@ kmemleak_check() {
 		for (i = 1; i <= nr; i++) if (a >= lo[i] && a < hi[i]) ssc = 1
 		f = $2; if (NF >= 3) f = f " " $3
 		# skip the allocator frames
-		if (f ~ /^(kmemleak_|kmalloc|__kmalloc|kmem_cache_alloc|__kmem_cache_alloc|slab_post_alloc|kvmalloc|kvzalloc|__vmalloc|vmalloc|vzalloc|alloc_pages|__alloc_pages|mempool_|krealloc|kstrdup|kmemdup|__do_kmalloc|kzalloc|kcalloc|kvcalloc|__kvmalloc|pcpu_alloc|__alloc_percpu|alloc_percpu|0x)/ && !(f ~ /dm_ssdcache/)) next
+		if (f ~ /^(kmemleak_|kmalloc|__kmalloc|kmem_cache_alloc|__kmem_cache_alloc|slab_post_alloc|kvmalloc|kvzalloc|__vmalloc|vmalloc|vzalloc|alloc_pages|__alloc_pages|mempool_|krealloc|kstrdup|kmemdup|__do_kmalloc|kzalloc|kcalloc|kvcalloc|__kvmalloc|pcpu_alloc|__alloc_percpu|alloc_percpu)/ && !(f ~ /dm_ssdcache/)) next
 		if (nf < 3) { frames = frames (nf ? " < " : "") f; nf++ }
 		next
 	}
