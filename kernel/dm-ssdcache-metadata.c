@@ -60,7 +60,7 @@ int ssc_md_init(struct ssc_ctx *sc, u64 md_blocks)
 
 	mutex_init(&md->lock);
 	md->md_blocks = md_blocks;
-	md->epm = ssc_entries_per_md(sc->c.g.words);
+	md->epm = ssc_entries_per_md(sc->e.c.g.words);
 	md->io = dm_io_client_create();
 	if (IS_ERR(md->io)) {
 		int r = PTR_ERR(md->io);
@@ -129,7 +129,7 @@ static int ssc_md_format(struct ssc_ctx *sc)
 {
 	struct ssc_md *md = &sc->md;
 	struct ssc_sb *sb = &md->sb;
-	const struct ssc_geom *g = &sc->c.g;
+	const struct ssc_geom *g = &sc->e.c.g;
 	u64 b, i, n;
 	int r;
 
@@ -157,7 +157,7 @@ static int ssc_md_format(struct ssc_ctx *sc)
 		for (i = 0; i < n; i++) {
 			u8 *slots = (u8 *)md->buf + 2 * i * SSC_MD_BLOCK;
 
-			ssc_md_encode(&sc->c, b + i, 0, slots);
+			ssc_md_encode(&sc->e.c, b + i, 0, slots);
 			memset(slots + SSC_MD_BLOCK, 0, SSC_MD_BLOCK);
 		}
 		r = ssc_mdio(sc, sc->cdev->bdev, REQ_OP_WRITE,
@@ -180,7 +180,7 @@ static int ssc_md_format(struct ssc_ctx *sc)
 static int ssc_md_match(struct ssc_ctx *sc, const char **err)
 {
 	const struct ssc_sb *sb = &sc->md.sb;
-	const struct ssc_geom *g = &sc->c.g;
+	const struct ssc_geom *g = &sc->e.c.g;
 
 	if (sb->block_sectors != g->block_sectors) {
 		*err = "Cache was formatted with another blocksize (add 'reformat' to discard its content)";
@@ -225,10 +225,10 @@ static int ssc_md_load(struct ssc_ctx *sc, bool dirty_only, const char **err)
 			u8 *a = (u8 *)md->buf + 2 * i * SSC_MD_BLOCK;
 			unsigned int use;
 
-			ok_a = ssc_md_check(a, b + i, sc->c.g.words, &seq_a) &&
+			ok_a = ssc_md_check(a, b + i, sc->e.c.g.words, &seq_a) &&
 			       seq_a <= md->sb.seq;
 			ok_b = ssc_md_check(a + SSC_MD_BLOCK, b + i,
-					    sc->c.g.words, &seq_b) &&
+					    sc->e.c.g.words, &seq_b) &&
 			       seq_b <= md->sb.seq;
 			if (!ok_a && !ok_b) {
 				*err = "Cache metadata is corrupt (a block with no valid copy; add 'reformat' to discard)";
@@ -236,7 +236,7 @@ static int ssc_md_load(struct ssc_ctx *sc, bool dirty_only, const char **err)
 			}
 			use = (!ok_a || (ok_b && seq_b > seq_a)) ? 1 : 0;
 			md->slot[b + i] = use;
-			r = ssc_md_decode(&sc->c, a + use * SSC_MD_BLOCK, b + i,
+			r = ssc_md_decode(&sc->e.c, a + use * SSC_MD_BLOCK, b + i,
 					  dirty_only, err);
 			if (r)
 				return r;
@@ -292,11 +292,11 @@ int ssc_md_open(struct ssc_ctx *sc, const char **err)
 	 */
 	if (dirty_only)
 		bitmap_set(md->changed, 0, md->md_blocks);
-	atomic64_set(&md->disk_dirty, ssc_counter_read(&sc->c.nr_dirty));
+	ssc_counter_set(&sc->e.disk_dirty, ssc_counter_read(&sc->e.c.nr_dirty));
 	DMINFO("%s: loaded the cache after a %s shutdown: %llu blocks, %llu dirty",
 	       dm_table_device_name(sc->ti->table),
-	       crashed ? "crash or unclean" : "clean", ssc_counter_read(&sc->c.nr_used),
-	       ssc_counter_read(&sc->c.nr_dirty));
+	       crashed ? "crash or unclean" : "clean", ssc_counter_read(&sc->e.c.nr_used),
+	       ssc_counter_read(&sc->e.c.nr_dirty));
 out:
 	if (r) {
 		*err = "Cannot write the cache metadata";
@@ -333,27 +333,27 @@ static void ssc_encode_block(struct ssc_ctx *sc, u64 b, u64 seq, u8 *buf)
 	unsigned long flags;
 
 	memset(buf, 0, SSC_MD_BLOCK);
-	end = min_t(u64, first + sc->md.epm, sc->c.g.nr_ways);
+	end = min_t(u64, first + sc->md.epm, sc->e.c.g.nr_ways);
 	for (from = first; from < end; from = to) {
-		spinlock_t *l = &sc->set_locks[from / SSC_WAYS];
+		spinlock_t *l = &sc->e.set_locks[from / SSC_WAYS].l;
 
 		to = min_t(u64, (from / SSC_WAYS + 1) * SSC_WAYS, end);
 		spin_lock_irqsave(l, flags);
-		ssc_md_encode_ways(&sc->c, b, from, to, buf);
+		ssc_md_encode_ways(&sc->e.c, b, from, to, buf);
 		for (w = from; w < to; w++) {
-			struct ssc_way *x = &sc->c.ways[w];
+			struct ssc_way *x = &sc->e.c.ways[w];
 
 			x->flags &= ~SSC_WF_ENC_DIRTY;
 			if (x->oblock != SSC_NO_BLOCK &&
-			    ssc_way_any(&sc->c, w, SSC_DIRTY)) {
+			    ssc_way_any(&sc->e.c, w, SSC_DIRTY)) {
 				if (!(x->flags & SSC_WF_DISK_DIRTY))
-					atomic64_inc(&sc->md.disk_dirty);
+					ssc_counter_add(&sc->e.disk_dirty, 1);
 				x->flags |= SSC_WF_ENC_DIRTY | SSC_WF_DISK_DIRTY;
 			}
 		}
 		spin_unlock_irqrestore(l, flags);
 	}
-	ssc_md_seal(&sc->c, b, seq, buf);
+	ssc_md_seal(&sc->e.c, b, seq, buf);
 }
 
 /* The commit of block @b succeeded: its committed state is the encoded one. */
@@ -362,17 +362,17 @@ static void ssc_block_committed(struct ssc_ctx *sc, u64 b)
 	u64 first = b * sc->md.epm, end, w;
 	unsigned long flags;
 
-	end = min_t(u64, first + sc->md.epm, sc->c.g.nr_ways);
+	end = min_t(u64, first + sc->md.epm, sc->e.c.g.nr_ways);
 	for (w = first; w < end; w++) {
-		spinlock_t *l = &sc->set_locks[w / SSC_WAYS];
-		struct ssc_way *x = &sc->c.ways[w];
+		spinlock_t *l = &sc->e.set_locks[w / SSC_WAYS].l;
+		struct ssc_way *x = &sc->e.c.ways[w];
 
 		spin_lock_irqsave(l, flags);
 		if (x->flags & SSC_WF_ENC_DIRTY) {
 			x->flags |= SSC_WF_DISK_DIRTY;
 		} else if (x->flags & SSC_WF_DISK_DIRTY) {
 			x->flags &= ~SSC_WF_DISK_DIRTY;
-			atomic64_dec(&sc->md.disk_dirty);
+			ssc_counter_add(&sc->e.disk_dirty, -1);
 		}
 		x->flags &= ~SSC_WF_ENC_DIRTY;
 		spin_unlock_irqrestore(l, flags);
@@ -434,8 +434,8 @@ int ssc_md_commit(struct ssc_ctx *sc, bool clean, bool flush)
 	}
 	md->sb.seq = seq;
 	md->sb.mode = sc->cfg.mode;
-	md->sb.dirty_blocks = ssc_counter_read(&sc->c.nr_dirty);
-	md->sb.used_blocks = ssc_counter_read(&sc->c.nr_used);
+	md->sb.dirty_blocks = ssc_counter_read(&sc->e.c.nr_dirty);
+	md->sb.used_blocks = ssc_counter_read(&sc->e.c.nr_used);
 	if (clean) {
 		md->sb.flags |= SSC_SB_CLEAN;
 		md->sb.origin_fp = ssc_origin_fp(sc);

@@ -43,20 +43,8 @@
 
 #define DM_MSG_PREFIX "ssdcache"
 
-#define SSC_MIN_STRIPES		1024
-#define SSC_MAX_STRIPES		65536
 #define SSC_WB_POOL		64
 #define SSC_FAIL_ERRORS		32	/* cache errors that fail the cache */
-
-static const char *const ssc_stat_names[SSC_NR_STATS] = {
-	"read_hits", "read_misses", "write_hits", "write_misses",
-	"read_clean", "read_busy", "read_invalid", "read_miss",
-	"write_busy", "write_cancel", "write_invalid", "write_miss",
-	"write_done", "write_skip", "bypassed", "evictions",
-	"cancelled_fills", "cancelled_bios", "fills", "writebacks",
-	"cache_errors", "origin_errors", "discards", "flushes",
-	"cleaned", "demand_cleans",
-};
 
 enum ssc_io_kind {
 	IO_NONE = 0,		/* completed by us, nothing to do at end_io */
@@ -68,45 +56,25 @@ enum ssc_io_kind {
 	IO_FLUSH,
 };
 
-/* Per-bio data. */
+/* Per-bio data: the engine's request and what carrying it out needs. */
 struct ssc_io {
+	struct ssc_req r;
 	struct ssc_ctx *sc;
 	struct bio *bio;
-	u64 oblock;
-	u64 way;
-	u32 first;
-	u32 n;
-	u32 stripe;
-	u8 kind;
-	u8 mode;
-	bool locked;
-	bool retry;
-	bool want_excl;
-	bool fill;
-	bool aligned;
-	bool writeback;
-	bool fallback;		/* cache half failed, re-sent to the origin */
-	bool no_bypass;		/* found dirty data: wait for EXCL */
-	bool inval_end;		/* drop the cached range once the origin has it */
-	bool need_commit;	/* FUA: commit the metadata before completing */
-	bool fua;		/* REQ_FUA as mapped (see ssc_map) */
-	bool cwrite;		/* counted in nr_cwrites */
+	u8 kind;		/* enum ssc_io_kind: what end_io does */
 	struct bio *clone;	/* async_lookup: the cache half, made at map */
-	atomic_t pending;
+	atomic_t pending;	/* halves of a write in flight */
 	blk_status_t ostatus;
 	blk_status_t cstatus;
 	struct bvec_iter iter;
 	struct work_struct work;
-	struct ssc_wb *wb;
+	struct ssc_wb *wb;	/* eager write-behind, allocated at map */
 };
 
 /* A write-behind: copy a dirty range from the cache to the origin. */
 struct ssc_wb {
 	struct ssc_ctx *sc;
-	u64 way;
-	u32 first;
-	u32 n;
-	u32 stripe;
+	struct ssc_fill_ref ref;
 	sector_t cache_sector;
 	sector_t origin_sector;
 	sector_t count;
@@ -116,10 +84,7 @@ struct ssc_wb {
 /* A fill: data read from the origin, written to the cache. */
 struct ssc_fill {
 	struct ssc_ctx *sc;
-	u64 way;
-	u32 first;
-	u32 n;
-	u32 stripe;
+	struct ssc_fill_ref ref;
 	sector_t cache_sector;
 	unsigned int bytes;
 	unsigned int nr_pages;
@@ -198,7 +163,7 @@ static void ssc_cache_error(struct ssc_ctx *sc)
 {
 	if (atomic_inc_return(&sc->cache_errs) != SSC_FAIL_ERRORS)
 		return;
-	WRITE_ONCE(sc->cache_failed, true);
+	WRITE_ONCE(sc->e.cache_failed, true);
 	DMERR("%s: %d cache device errors: cache failed, clean I/O goes to the origin until message cache_ok",
 	      dm_table_device_name(sc->ti->table), SSC_FAIL_ERRORS);
 }
@@ -206,7 +171,7 @@ static void ssc_cache_error(struct ssc_ctx *sc)
 static void ssc_stat(struct ssc_ctx *sc, enum ssc_stat s)
 {
 	this_cpu_inc(sc->stats->v[s]);
-	if (s == ST_CACHE_ERRORS)
+	if (s == SSC_ST_CACHE_ERRORS)
 		ssc_cache_error(sc);
 }
 
@@ -215,43 +180,9 @@ static struct ssc_io *bio_io(struct bio *bio)
 	return dm_per_bio_data(bio, sizeof(struct ssc_io));
 }
 
-static u64 ssc_now(struct ssc_ctx *sc)
-{
-	return (u64)atomic64_inc_return(&sc->clock);
-}
-
 static const char *ssc_name(struct ssc_ctx *sc)
 {
 	return dm_table_device_name(sc->ti->table);
-}
-
-/*
- * Whether new data may enter the cache: not after detach, nor while the
- * cache device is failed (then I/O only reads back dirty data and drops
- * cached copies that writes supersede).
- */
-static bool ssc_caching(struct ssc_ctx *sc)
-{
-	return !READ_ONCE(sc->detached) && !READ_ONCE(sc->cache_failed);
-}
-
-/*
- * Whether the metadata may hold dirty state a flush has to bring up to
- * date: dirty data in memory (that must be recorded), or ways the
- * committed metadata still calls dirty (cleaned or dropped since, and a
- * crash would bring back their older data). In writeback mode a flush
- * always commits while the cache works.
- */
-static bool ssc_dirty_state(struct ssc_ctx *sc)
-{
-	return ssc_counter_read(&sc->c.nr_dirty) ||
-	       atomic64_read(&sc->md.disk_dirty);
-}
-
-static bool ssc_flush_commits(struct ssc_ctx *sc)
-{
-	return ssc_dirty_state(sc) ||
-	       (sc->cfg.mode == SSC_WRITEBACK && !READ_ONCE(sc->cache_failed));
 }
 
 /* ---- Deferred bios and background accounting ---- */
@@ -285,239 +216,50 @@ static void ssc_bg_put(struct ssc_ctx *sc)
 	rcu_read_unlock();
 }
 
-/* A write that may put data in the cache is done with it (detach waits). */
-static void ssc_cwrite_put(struct ssc_ctx *sc, struct ssc_io *io)
+/* ---- The engine's environment (ssc_engine.h) ---- */
+
+static struct ssc_ctx *eng_ctx(struct ssc_engine *e)
 {
-	if (!io->cwrite)
-		return;
-	io->cwrite = false;
-	if (atomic_dec_and_test(&sc->nr_cwrites))
-		wake_up_all(&sc->bg_wait);
+	return container_of(e, struct ssc_ctx, e);
 }
 
-/* ---- Block locks (stripes) ---- */
-
-static u32 ssc_stripe_of(struct ssc_ctx *sc, u64 oblock)
+void ssc_env_stat(struct ssc_engine *e, enum ssc_stat s)
 {
-	return (u32)(ssc_hash64(oblock) >> 32) & sc->stripe_mask;
+	ssc_stat(eng_ctx(e), s);
 }
 
-/* Queue @bio on its stripe; caller holds the stripe lock. */
-static void ssc_wait_on(struct ssc_stripe *s, struct bio *bio)
+void ssc_env_md_changed(struct ssc_engine *e, u64 way)
 {
-	s->st.waiters++;
-	bio_list_add(&s->waiting, bio);
+	ssc_md_changed(eng_ctx(e), way);
 }
 
-static bool ssc_lock_get(struct ssc_ctx *sc, struct ssc_io *io,
-			 enum ssc_lock_mode mode, bool *fill_ok)
-{
-	struct ssc_stripe *s = &sc->stripes[io->stripe];
-	unsigned long flags;
-	bool ok;
-
-	spin_lock_irqsave(&s->lock, flags);
-	ok = ssc_lock_try(&s->st, mode, io->retry);
-	if (ok) {
-		io->mode = mode;
-		io->locked = true;
-		if (fill_ok)
-			*fill_ok = ssc_lock_fill_allowed(&s->st);
-	} else {
-		ssc_wait_on(s, io->bio);
-	}
-	spin_unlock_irqrestore(&s->lock, flags);
-	return ok;
-}
-
-/*
- * Lock for a write: EXCL when free; when only readers hold the block and
- * queue_busy is off, BYPASS (the write cancels the cached copy instead of
- * waiting, as in the RFC). Returns false when the bio was queued.
- */
-static bool ssc_lock_get_write(struct ssc_ctx *sc, struct ssc_io *io,
-			       bool may_bypass)
-{
-	struct ssc_stripe *s = &sc->stripes[io->stripe];
-	unsigned long flags;
-	bool ok;
-
-	spin_lock_irqsave(&s->lock, flags);
-	ok = ssc_lock_try(&s->st, SSC_LK_EXCL, io->retry);
-	if (ok) {
-		io->mode = SSC_LK_EXCL;
-	} else if (may_bypass && ssc_lock_try(&s->st, SSC_LK_BYPASS, io->retry)) {
-		io->mode = SSC_LK_BYPASS;
-		ok = true;
-	} else {
-		ssc_wait_on(s, io->bio);
-	}
-	io->locked = ok;
-	spin_unlock_irqrestore(&s->lock, flags);
-	return ok;
-}
-
-static void ssc_wake(struct ssc_ctx *sc, struct ssc_stripe *s, bool wake,
-		     unsigned long flags)
-	__releases(&s->lock)
+/* Woken bios go back to ssc_process() from the deferred worker. */
+void ssc_env_requeue(struct ssc_engine *e, struct ssc_req *list)
 {
 	struct bio_list bios = BIO_EMPTY_LIST;
-	struct bio *bio;
+	struct ssc_req *r, *next;
 
-	if (wake) {
-		bio_list_merge(&bios, &s->waiting);
-		bio_list_init(&s->waiting);
-		s->st.waiters = 0;
+	for (r = list; r; r = next) {
+		next = r->next;
+		r->next = NULL;
+		bio_list_add(&bios, container_of(r, struct ssc_io, r)->bio);
 	}
-	spin_unlock_irqrestore(&s->lock, flags);
-	if (!wake)
-		return;
-	bio_list_for_each(bio, &bios)
-		bio_io(bio)->retry = true;
-	ssc_defer(sc, &bios);
+	ssc_defer(eng_ctx(e), &bios);
 }
 
-static void ssc_unlock_stripe(struct ssc_ctx *sc, u32 stripe,
-			      enum ssc_lock_mode mode)
+void ssc_env_cwrite_get(struct ssc_engine *e)
 {
-	struct ssc_stripe *s = &sc->stripes[stripe];
-	unsigned long flags;
-
-	spin_lock_irqsave(&s->lock, flags);
-	ssc_wake(sc, s, ssc_lock_release(&s->st, mode), flags);
+	atomic_inc(&eng_ctx(e)->nr_cwrites);
+	smp_mb__after_atomic();	/* pairs with smp_mb() in ssc_detach */
 }
 
-static void ssc_unlock(struct ssc_ctx *sc, struct ssc_io *io)
+/* A write that may put data in the cache is done with it (detach waits). */
+void ssc_env_cwrite_put(struct ssc_engine *e)
 {
-	if (!io->locked)
-		return;
-	io->locked = false;
-	ssc_unlock_stripe(sc, io->stripe, io->mode);
-}
+	struct ssc_ctx *sc = eng_ctx(e);
 
-/* EXCL -> WB for a write-behind. */
-static void ssc_downgrade(struct ssc_ctx *sc, struct ssc_io *io)
-{
-	struct ssc_stripe *s = &sc->stripes[io->stripe];
-	unsigned long flags;
-
-	spin_lock_irqsave(&s->lock, flags);
-	io->locked = false;
-	ssc_wake(sc, s, ssc_lock_downgrade(&s->st), flags);
-}
-
-/* ---- Set operations ---- */
-
-/* Find @oblock's way and take a reference on it. */
-static u64 ssc_lookup(struct ssc_ctx *sc, u64 oblock, u64 *sets,
-		      unsigned int nsets, bool touch)
-{
-	unsigned long flags;
-	unsigned int i;
-	u64 way;
-
-	for (i = 0; i < nsets; i++) {
-		spin_lock_irqsave(&sc->set_locks[sets[i]], flags);
-		way = ssc_set_find(&sc->c, sets[i], oblock);
-		if (way != SSC_NO_BLOCK) {
-			sc->c.ways[way].busy++;
-			if (touch)
-				ssc_way_touch(&sc->c, way, ssc_now(sc));
-			spin_unlock_irqrestore(&sc->set_locks[sets[i]], flags);
-			return way;
-		}
-		spin_unlock_irqrestore(&sc->set_locks[sets[i]], flags);
-	}
-	return SSC_NO_BLOCK;
-}
-
-/* Allocate a way for @oblock; the caller holds its stripe's spinlock. */
-static u64 ssc_alloc_locked(struct ssc_ctx *sc, u64 oblock, u64 *sets,
-			    unsigned int nsets, bool may_evict)
-{
-	unsigned long flags;
-	unsigned int i, tries;
-
-	for (tries = 0; tries < 2; tries++) {
-		u64 best = SSC_NO_BLOCK, best_score = ~0ull, best_set = 0;
-
-		for (i = 0; i < nsets; i++) {
-			u64 score, way;
-
-			spin_lock_irqsave(&sc->set_locks[sets[i]], flags);
-			way = ssc_set_candidate(&sc->c, sets[i], may_evict,
-						&score);
-			spin_unlock_irqrestore(&sc->set_locks[sets[i]], flags);
-			if (way != SSC_NO_BLOCK && score < best_score) {
-				best = way;
-				best_score = score;
-				best_set = sets[i];
-				if (!score)
-					break;
-			}
-		}
-		if (best == SSC_NO_BLOCK)
-			return SSC_NO_BLOCK;
-		spin_lock_irqsave(&sc->set_locks[best_set], flags);
-		if (ssc_way_reusable(&sc->c, best) &&
-		    (may_evict || sc->c.ways[best].oblock == SSC_NO_BLOCK)) {
-			if (ssc_way_install(&sc->c, best, oblock, ssc_now(sc)))
-				ssc_stat(sc, ST_EVICTIONS);
-			ssc_md_changed(sc, best);
-			sc->c.ways[best].busy++;
-			spin_unlock_irqrestore(&sc->set_locks[best_set], flags);
-			return best;
-		}
-		spin_unlock_irqrestore(&sc->set_locks[best_set], flags);
-	}
-	return SSC_NO_BLOCK;
-}
-
-/*
- * Find or allocate the way of @oblock and take a reference on it. Readers
- * hold the block's lock SHARED, so two of them may both have missed in
- * their lookup: installs of a block are serialized by its stripe's
- * spinlock, under which the probe sets are searched again, so the second
- * one gets the way the first installed, never a second copy. Lock order:
- * stripe, then set. Free ways first, in probe order; otherwise, when
- * @may_evict, the best victim of all probed sets.
- */
-static u64 ssc_alloc(struct ssc_ctx *sc, struct ssc_io *io, u64 *sets,
-		     unsigned int nsets, bool may_evict)
-{
-	struct ssc_stripe *s = &sc->stripes[io->stripe];
-	unsigned long flags;
-	u64 way;
-
-	spin_lock_irqsave(&s->lock, flags);
-	way = ssc_lookup(sc, io->oblock, sets, nsets, false);
-	if (way == SSC_NO_BLOCK)
-		way = ssc_alloc_locked(sc, io->oblock, sets, nsets, may_evict);
-	spin_unlock_irqrestore(&s->lock, flags);
-	return way;
-}
-
-static spinlock_t *ssc_way_lock(struct ssc_ctx *sc, u64 way)
-{
-	return &sc->set_locks[way / SSC_WAYS];
-}
-
-static void ssc_put_way(struct ssc_ctx *sc, u64 way)
-{
-	unsigned long flags;
-
-	if (way == SSC_NO_BLOCK)
-		return;
-	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
-	if (sc->c.ways[way].busy)
-		sc->c.ways[way].busy--;
-	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
-}
-
-static void ssc_io_put_way(struct ssc_ctx *sc, struct ssc_io *io)
-{
-	ssc_put_way(sc, io->way);
-	io->way = SSC_NO_BLOCK;
+	if (atomic_dec_and_test(&sc->nr_cwrites))
+		wake_up_all(&sc->bg_wait);
 }
 
 /* ---- Remapping ---- */
@@ -530,8 +272,8 @@ static void remap_origin(struct ssc_ctx *sc, struct bio *bio)
 
 static sector_t cache_sector(struct ssc_ctx *sc, u64 way, sector_t tsector)
 {
-	return ssc_way_sector(&sc->c.g, way) +
-	       (tsector & (sc->c.g.block_sectors - 1));
+	return ssc_way_sector(&sc->e.c.g, way) +
+	       (tsector & (sc->e.c.g.block_sectors - 1));
 }
 
 static void remap_cache(struct ssc_ctx *sc, struct bio *bio, u64 way)
@@ -554,21 +296,6 @@ static void ssc_fill_free(struct ssc_fill *f)
 	kfree(f);
 }
 
-static void ssc_fill_end(struct ssc_ctx *sc, u64 way, u32 first, u32 n,
-			 u32 stripe, bool ok)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
-	if (!ssc_fill_done(&sc->c, way, first, n, ok) && ok)
-		ssc_stat(sc, ST_CANCELLED_FILLS);
-	ssc_md_changed(sc, way);
-	if (sc->c.ways[way].busy)
-		sc->c.ways[way].busy--;
-	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
-	ssc_unlock_stripe(sc, stripe, SSC_LK_SHARED);
-}
-
 static void ssc_fill_endio(struct bio *bio)
 {
 	struct ssc_fill *f = bio->bi_private;
@@ -576,13 +303,13 @@ static void ssc_fill_endio(struct bio *bio)
 	bool ok = !bio->bi_status;
 
 	if (ok) {
-		ssc_stat(sc, ST_FILLS);
+		ssc_stat(sc, SSC_ST_FILLS);
 	} else {
-		ssc_stat(sc, ST_CACHE_ERRORS);
+		ssc_stat(sc, SSC_ST_CACHE_ERRORS);
 		DMERR_LIMIT("%s: cache write failed during fill", ssc_name(sc));
 	}
 	bio_put(bio);
-	ssc_fill_end(sc, f->way, f->first, f->n, f->stripe, ok);
+	ssc_eng_fill_end(&sc->e, &f->ref, ok);
 	ssc_fill_free(f);
 	ssc_bg_put(sc);
 }
@@ -618,7 +345,7 @@ static void ssc_fill_work(struct work_struct *ws)
  * bio's completion context, so no sleeping allocations.
  */
 static bool ssc_start_fill(struct ssc_ctx *sc, struct ssc_io *io,
-			   struct bio *bio)
+			   struct bio *bio, const struct ssc_fill_ref *ref)
 {
 	unsigned int bytes = io->iter.bi_size, nr, i, pos = 0;
 	struct bvec_iter it;
@@ -656,12 +383,9 @@ static bool ssc_start_fill(struct ssc_ctx *sc, struct ssc_io *io,
 		kunmap_local(src);
 	}
 	f->sc = sc;
-	f->way = io->way;
-	f->first = io->first;
-	f->n = io->n;
-	f->stripe = io->stripe;
+	f->ref = *ref;
 	f->bytes = bytes;
-	f->cache_sector = cache_sector(sc, io->way,
+	f->cache_sector = cache_sector(sc, ref->way,
 				       dm_target_offset(sc->ti, io->iter.bi_sector));
 	INIT_WORK(&f->work, ssc_fill_work);
 	ssc_bg_get(sc);
@@ -703,7 +427,7 @@ static void ssc_copy_done(int read_err, unsigned long write_err, void *ctx)
 static void ssc_copy_runs(struct ssc_ctx *sc, u64 way, u64 oblock,
 			  const u64 *dirty, struct ssc_copy_wait *w)
 {
-	const struct ssc_geom *g = &sc->c.g;
+	const struct ssc_geom *g = &sc->e.c.g;
 	u32 a = 0, b;
 
 	while (a < g->nsub) {
@@ -727,27 +451,6 @@ static void ssc_copy_runs(struct ssc_ctx *sc, u64 way, u64 oblock,
 	}
 }
 
-/* Snapshot of the dirty bits of @way, under its set lock. */
-static void ssc_dirty_snapshot(struct ssc_ctx *sc, u64 way, u64 *snap)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
-	memcpy(snap, ssc_bits(&sc->c, way, SSC_DIRTY),
-	       sc->c.g.words * sizeof(u64));
-	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
-}
-
-static void ssc_dirty_cleaned(struct ssc_ctx *sc, u64 way, const u64 *snap)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
-	ssc_clean_mask(&sc->c, way, snap);
-	ssc_md_changed(sc, way);
-	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
-}
-
 /*
  * Write back every dirty sub-block of @way now (process context; the
  * caller holds the block's lock so that nothing writes it meanwhile, and a
@@ -758,22 +461,22 @@ static int ssc_clean_way_sync(struct ssc_ctx *sc, u64 way)
 	u64 snap[SSC_MAX_SUB / 64];
 	struct ssc_copy_wait w;
 
-	ssc_dirty_snapshot(sc, way, snap);
+	ssc_eng_dirty_snapshot(&sc->e, way, snap);
 	ssc_copy_wait_init(&w);
-	ssc_copy_runs(sc, way, sc->c.ways[way].oblock, snap, &w);
+	ssc_copy_runs(sc, way, READ_ONCE(sc->e.c.ways[way].oblock), snap, &w);
 	ssc_copy_put(&w);
 	wait_for_completion(&w.done);
 	if (w.error) {
-		ssc_stat(sc, ST_ORIGIN_ERRORS);
+		ssc_stat(sc, SSC_ST_ORIGIN_ERRORS);
 		return w.error;
 	}
-	ssc_dirty_cleaned(sc, way, snap);
+	ssc_eng_dirty_cleaned(&sc->e, way, snap);
 	return 0;
 }
 
 static bool ssc_need_clean(struct ssc_ctx *sc)
 {
-	u64 dirty = ssc_counter_read(&sc->c.nr_dirty), total = sc->c.g.nr_ways;
+	u64 dirty = ssc_counter_read(&sc->e.c.nr_dirty), total = sc->e.c.g.nr_ways;
 
 	if (!dirty) {
 		sc->cleaning = false;
@@ -790,59 +493,14 @@ static bool ssc_need_clean(struct ssc_ctx *sc)
 
 static void ssc_kick_cleaner(struct ssc_ctx *sc)
 {
-	u64 dirty = ssc_counter_read(&sc->c.nr_dirty);
+	u64 dirty = ssc_counter_read(&sc->e.c.nr_dirty);
 
 	if (!READ_ONCE(sc->stop_bg) &&
-	    dirty * 100 >= (u64)sc->high_wm * sc->c.g.nr_ways)
+	    dirty * 100 >= (u64)sc->high_wm * sc->e.c.g.nr_ways)
 		queue_work(sc->wq, &sc->clean_work);
 }
 
 #define SSC_CLEAN_BATCH 16
-
-struct ssc_clean_item {
-	u64 way;
-	u32 stripe;
-	u64 snap[SSC_MAX_SUB / 64];
-};
-
-/* Pick up to SSC_CLEAN_BATCH dirty blocks and lock them (WB mode). */
-static unsigned int ssc_clean_pick(struct ssc_ctx *sc,
-				   struct ssc_clean_item *items)
-{
-	unsigned int n = 0;
-	unsigned long flags;
-	u64 scanned, w, ob;
-
-	for (scanned = 0; scanned < sc->c.g.nr_ways && n < SSC_CLEAN_BATCH;
-	     scanned++) {
-		struct ssc_stripe *s;
-		bool ok;
-
-		w = sc->clean_cursor;
-		sc->clean_cursor = (w + 1) % sc->c.g.nr_ways;
-		spin_lock_irqsave(ssc_way_lock(sc, w), flags);
-		ob = sc->c.ways[w].oblock;
-		ok = ob != SSC_NO_BLOCK && ssc_way_any(&sc->c, w, SSC_DIRTY);
-		if (ok)
-			sc->c.ways[w].busy++;
-		spin_unlock_irqrestore(ssc_way_lock(sc, w), flags);
-		if (!ok)
-			continue;
-		items[n].stripe = ssc_stripe_of(sc, ob);
-		s = &sc->stripes[items[n].stripe];
-		spin_lock_irqsave(&s->lock, flags);
-		ok = ssc_lock_try(&s->st, SSC_LK_WB, false);
-		spin_unlock_irqrestore(&s->lock, flags);
-		if (!ok) {
-			ssc_put_way(sc, w);
-			continue;
-		}
-		items[n].way = w;
-		ssc_dirty_snapshot(sc, w, items[n].snap);
-		n++;
-	}
-	return n;
-}
 
 static void ssc_clean_work(struct work_struct *ws)
 {
@@ -855,26 +513,20 @@ static void ssc_clean_work(struct work_struct *ws)
 	if (!items)
 		return;
 	while (!READ_ONCE(sc->stop_bg) && ssc_need_clean(sc)) {
-		n = ssc_clean_pick(sc, items);
+		n = ssc_eng_clean_pick(&sc->e, &sc->clean_cursor, items,
+				       SSC_CLEAN_BATCH);
 		if (!n)
 			break;	/* all busy: the tick tries again */
 		ssc_copy_wait_init(&w);
 		for (i = 0; i < n; i++)
-			ssc_copy_runs(sc, items[i].way,
-				      sc->c.ways[items[i].way].oblock,
+			ssc_copy_runs(sc, items[i].way, items[i].oblock,
 				      items[i].snap, &w);
 		ssc_copy_put(&w);
 		wait_for_completion(&w.done);
-		for (i = 0; i < n; i++) {
-			if (!w.error) {
-				ssc_dirty_cleaned(sc, items[i].way, items[i].snap);
-				ssc_stat(sc, ST_CLEANED);
-			}
-			ssc_put_way(sc, items[i].way);
-			ssc_unlock_stripe(sc, items[i].stripe, SSC_LK_WB);
-		}
+		for (i = 0; i < n; i++)
+			ssc_eng_clean_end(&sc->e, &items[i], !w.error);
 		if (w.error) {
-			ssc_stat(sc, ST_ORIGIN_ERRORS);
+			ssc_stat(sc, SSC_ST_ORIGIN_ERRORS);
 			sc->clean_error = w.error;
 			DMERR_LIMIT("%s: write-back to the origin failed; will retry",
 				    ssc_name(sc));
@@ -920,56 +572,21 @@ static void ssc_tick_work(struct work_struct *ws)
 
 	if (READ_ONCE(sc->stop_bg))
 		return;
-	if (ssc_flush_commits(sc))
+	if (ssc_eng_flush_commits(&sc->e))
 		ssc_md_commit(sc, false, false);
-	if (ssc_counter_read(&sc->c.nr_dirty))
+	if (ssc_counter_read(&sc->e.c.nr_dirty))
 		queue_work(sc->wq, &sc->clean_work);
 	queue_delayed_work(sc->wq, &sc->tick_work, HZ);
 }
 
 /* ---- Reads ---- */
 
-/*
- * Start a fill of the read's range, unless a BYPASS writer holds the block:
- * the check and the inflight marking are atomic under the stripe lock, so a
- * write that cancels the cached copy either runs first (and no fill starts)
- * or finds the inflight bits and cancels them. Lock order: stripe, then set.
- */
-static bool ssc_try_fill_start(struct ssc_ctx *sc, struct ssc_io *io)
-{
-	struct ssc_stripe *s = &sc->stripes[io->stripe];
-	unsigned long flags, sflags;
-	bool ok = false;
-
-	spin_lock_irqsave(&s->lock, sflags);
-	if (ssc_lock_fill_allowed(&s->st)) {
-		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
-		ok = ssc_fill_start(&sc->c, io->way, io->first, io->n);
-		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
-	}
-	spin_unlock_irqrestore(&s->lock, sflags);
-	return ok;
-}
-
-static int ssc_read_locked(struct ssc_ctx *sc, struct ssc_io *io,
-			   struct bio *bio, bool fill_ok);
-
-static int ssc_map_read(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
-{
-	enum ssc_lock_mode mode = io->want_excl ? SSC_LK_EXCL : SSC_LK_SHARED;
-	bool fill_ok = false;
-
-	if (!ssc_lock_get(sc, io, mode, &fill_ok)) {
-		if (!io->retry)
-			ssc_stat(sc, ST_READ_BUSY);
-		return DM_MAPIO_SUBMITTED;
-	}
-	return ssc_read_locked(sc, io, bio, fill_ok);
-}
+static int ssc_exec(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio,
+		    enum ssc_plan plan);
 
 /*
  * A read under EXCL found dirty data next to data only the origin has:
- * write the block's dirty data back, then read the origin.
+ * write the block's dirty data back, then read.
  */
 static void ssc_demand_clean_work(struct work_struct *ws)
 {
@@ -978,106 +595,21 @@ static void ssc_demand_clean_work(struct work_struct *ws)
 	struct bio *bio = io->bio;
 	int r;
 
-	r = ssc_clean_way_sync(sc, io->way);
-	ssc_io_put_way(sc, io);
-	if (r) {
+	r = ssc_clean_way_sync(sc, io->r.way);
+	if (r)
 		DMERR_LIMIT("%s: write-back of block %llu for a read failed",
-			    ssc_name(sc), io->oblock);
-		ssc_unlock(sc, io);
-		io->kind = IO_NONE;
-		bio_io_error(bio);
-		return;
-	}
-	ssc_stat(sc, ST_DEMAND_CLEANS);
-	switch (ssc_read_locked(sc, io, bio, false)) {
+			    ssc_name(sc), io->r.oblock);
+	switch (ssc_exec(sc, io, bio,
+			 ssc_eng_demand_clean_end(&sc->e, &io->r, r != 0))) {
 	case DM_MAPIO_REMAPPED:
 		submit_bio_noacct(bio);
 		break;
 	case DM_MAPIO_KILL:
-		ssc_unlock(sc, io);
-		io->kind = IO_NONE;
 		bio_io_error(bio);
 		break;
 	default:
 		break;
 	}
-}
-
-static int ssc_read_locked(struct ssc_ctx *sc, struct ssc_io *io,
-			   struct bio *bio, bool fill_ok)
-{
-	enum ssc_lock_mode mode = io->mode;
-	enum ssc_read_kind kind = SSC_READ_PARTIAL;
-	u64 sets[SSC_MAX_ASSOC + 1];
-	unsigned int nsets;
-	unsigned long flags;
-	bool mapped;
-
-	nsets = ssc_probe_sets(&sc->c.g, io->oblock, sets);
-	io->way = ssc_lookup(sc, io->oblock, sets, nsets, true);
-	mapped = io->way != SSC_NO_BLOCK;
-	if (mapped) {
-		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
-		kind = ssc_classify_read(&sc->c, io->way, io->first, io->n);
-		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
-	}
-	if (mapped && kind == SSC_READ_HIT && READ_ONCE(sc->cache_failed)) {
-		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
-		if (!ssc_range_any(&sc->c, io->way, SSC_DIRTY, io->first, io->n))
-			kind = SSC_READ_PARTIAL;	/* the origin has it too */
-		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
-	}
-	if (mapped && kind == SSC_READ_HIT) {
-		ssc_stat(sc, ST_READ_CLEAN);
-		ssc_stat(sc, ST_READ_HITS);
-		io->kind = IO_READ_HIT;
-		io->iter = bio->bi_iter;
-		remap_cache(sc, bio, io->way);
-		return DM_MAPIO_REMAPPED;
-	}
-	if (mapped && kind == SSC_READ_DIRTY_MIX && mode == SSC_LK_EXCL) {
-		/* no writer can interfere now: clean the block, then read */
-		io->kind = IO_NONE;
-		INIT_WORK(&io->work, ssc_demand_clean_work);
-		queue_work(sc->wq, &io->work);
-		return DM_MAPIO_SUBMITTED;
-	}
-	if (mapped && kind == SSC_READ_DIRTY_MIX) {
-		ssc_io_put_way(sc, io);
-		ssc_unlock(sc, io);
-		/*
-		 * Part of the range is only on the origin while a write-behind
-		 * still copies the rest there: wait until the block is idle,
-		 * by then it is clean.
-		 */
-		io->want_excl = true;
-		io->retry = false;
-		ssc_stat(sc, ST_READ_BUSY);
-		return ssc_map_read(sc, io, bio);
-	}
-	ssc_stat(sc, ST_READ_MISSES);
-	ssc_stat(sc, mapped ? ST_READ_INVALID : ST_READ_MISS);
-
-	if (fill_ok && mode == SSC_LK_SHARED && io->aligned &&
-	    ssc_caching(sc) &&
-	    !(sc->cfg.opts & SSC_OPT_DISABLE_WRITEBACK)) {
-		if (!mapped) {
-			io->way = ssc_alloc(sc, io, sets, nsets, true);
-			if (io->way == SSC_NO_BLOCK)
-				ssc_stat(sc, ST_BYPASSED);
-		}
-		if (io->way != SSC_NO_BLOCK) {
-			io->fill = ssc_try_fill_start(sc, io);
-			if (!io->fill)
-				ssc_stat(sc, ST_CANCELLED_FILLS);
-		}
-	}
-	if (!io->fill)
-		ssc_io_put_way(sc, io);
-	io->kind = IO_READ_MISS;
-	io->iter = bio->bi_iter;
-	remap_origin(sc, bio);
-	return DM_MAPIO_REMAPPED;
 }
 
 /* ---- Writes ---- */
@@ -1096,8 +628,8 @@ static void ssc_write_endio(struct ssc_ctx *sc, struct ssc_io *io,
 	unsigned long flags;
 
 	io->kind = IO_NONE;
-	if (io->need_commit && !bio->bi_status) {
-		io->need_commit = false;
+	if (io->r.need_commit && !bio->bi_status) {
+		io->r.need_commit = false;
 		spin_lock_irqsave(&sc->flush_lock, flags);
 		bio_list_add(&sc->commit_wait, bio);
 		spin_unlock_irqrestore(&sc->flush_lock, flags);
@@ -1162,7 +694,7 @@ static void ssc_submit_clone(struct ssc_ctx *sc, struct ssc_io *io,
 	clone->bi_private = io;
 	if (to_cache) {
 		clone->bi_iter.bi_sector =
-			cache_sector(sc, io->way,
+			cache_sector(sc, io->r.way,
 				     dm_target_offset(sc->ti, bio->bi_iter.bi_sector));
 		clone->bi_end_io = ssc_cache_endio;
 	} else {
@@ -1177,26 +709,17 @@ static void ssc_wb_endio(int read_err, unsigned long write_err, void *context)
 {
 	struct ssc_wb *wb = context;
 	struct ssc_ctx *sc = wb->sc;
-	unsigned long flags;
 
-	spin_lock_irqsave(ssc_way_lock(sc, wb->way), flags);
-	if (!read_err && !write_err) {
-		ssc_clean(&sc->c, wb->way, wb->first, wb->n);
-		ssc_md_changed(sc, wb->way);
-	}
-	if (sc->c.ways[wb->way].busy)
-		sc->c.ways[wb->way].busy--;
-	spin_unlock_irqrestore(ssc_way_lock(sc, wb->way), flags);
 	if (read_err)
-		ssc_stat(sc, ST_CACHE_ERRORS);
+		ssc_stat(sc, SSC_ST_CACHE_ERRORS);
 	if (write_err)
-		ssc_stat(sc, ST_ORIGIN_ERRORS);
+		ssc_stat(sc, SSC_ST_ORIGIN_ERRORS);
 	if (read_err || write_err)
 		DMERR_LIMIT("%s: write-behind to the origin failed; block stays dirty",
 			    ssc_name(sc));
 	else
-		ssc_stat(sc, ST_WRITEBACKS);
-	ssc_unlock_stripe(sc, wb->stripe, SSC_LK_WB);
+		ssc_stat(sc, SSC_ST_WRITEBACKS);
+	ssc_eng_wb_end(&sc->e, &wb->ref, !read_err && !write_err);
 	mempool_free(wb, sc->wb_pool);
 	ssc_bg_put(sc);
 }
@@ -1228,80 +751,21 @@ static void ssc_fallback_work(struct work_struct *ws)
 	ssc_submit_clone(io->sc, io, false);
 }
 
-/*
- * Drop the write's range from the cache: the origin holds newer data.
- * Caller holds the way's set lock. A FUA write then needs a commit when
- * the committed metadata may still call that range (or the way) dirty.
- */
-static void ssc_write_drop(struct ssc_ctx *sc, struct ssc_io *io, u64 way)
+/* Every half of a write is done: ask the engine what follows. */
+static enum ssc_wend ssc_write_end(struct ssc_ctx *sc, struct ssc_io *io,
+				   struct ssc_fill_ref *ref)
 {
-	struct ssc_way *x = &sc->c.ways[way];
+	enum ssc_wend w;
 
-	if (io->fua &&
-	    ((x->flags & SSC_WF_DISK_DIRTY) ||
-	     ssc_range_any(&sc->c, way, SSC_DIRTY, io->first, io->n)))
-		io->need_commit = true;
-	ssc_cancel(&sc->c, way, io->first, io->n);
-	ssc_md_changed(sc, way);
-}
-
-/*
- * Both halves of a write are done (or its only half): record the result
- * in the cache state. Returns whether the cache now holds the write.
- *  - both succeeded: valid (and dirty for a write-back);
- *  - the origin failed where the cache has dirty data: the cache's copy,
- *    now the write's, stays dirty: reads keep returning one value, and the
- *    cleaner retries the origin;
- *  - the cache half of a write-back failed: nothing changes yet, the write
- *    goes to the origin (ssc_fallback_work) and the range is dropped once
- *    the origin holds it, so no read or commit sees the origin's older data
- *    in between;
- *  - otherwise the range is dropped (the origin has the write, or the
- *    cached copy is no longer trustworthy).
- */
-static bool ssc_write_state(struct ssc_ctx *sc, struct ssc_io *io)
-{
-	unsigned long flags;
-	bool cached = false, drop = false;
-
-	ssc_cwrite_put(sc, io);
-	if (io->ostatus)
-		ssc_stat(sc, ST_ORIGIN_ERRORS);
-	if (io->cstatus) {
-		ssc_stat(sc, ST_CACHE_ERRORS);
+	io->r.cerr = io->cstatus != BLK_STS_OK;
+	io->r.oerr = io->ostatus != BLK_STS_OK;
+	if (io->r.cerr)
 		DMERR_LIMIT("%s: cache write failed; block invalidated",
 			    ssc_name(sc));
-	}
-	if (io->way == SSC_NO_BLOCK)
-		return false;
-	spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
-	if (io->fallback) {
-		/* the origin write of a failed write-back */
-		if (!io->ostatus)
-			ssc_write_drop(sc, io, io->way);
-		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
-		return false;
-	}
-	if (!io->cstatus && !io->ostatus) {
-		ssc_write_done(&sc->c, io->way, io->first, io->n,
-			       io->writeback);
-		cached = true;
-	} else if (!io->cstatus &&
-		   ssc_range_any(&sc->c, io->way, SSC_DIRTY, io->first, io->n)) {
-		ssc_write_done(&sc->c, io->way, io->first, io->n, true);
-		cached = true;
-	} else if (!(io->cstatus && io->writeback)) {
-		drop = true;
-		if (io->ostatus &&
-		    ssc_range_any(&sc->c, io->way, SSC_DIRTY, io->first, io->n))
-			drop = false;	/* both failed: nothing better to keep */
-		if (drop)
-			ssc_write_drop(sc, io, io->way);
-	}
-	ssc_md_changed(sc, io->way);
-	spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
-	ssc_stat(sc, cached ? ST_WRITE_DONE : ST_WRITE_INVALID);
-	return cached;
+	w = ssc_eng_write_end(&sc->e, &io->r, ref);
+	if (w == SSC_WEND_FALLBACK)
+		io->cstatus = BLK_STS_OK;
+	return w;
 }
 
 /*
@@ -1312,79 +776,40 @@ static void ssc_write_complete(struct ssc_io *io)
 {
 	struct ssc_ctx *sc = io->sc;
 	struct bio *bio = io->bio;
-	bool cached = ssc_write_state(sc, io);
+	struct ssc_wb *wb = io->wb;
+	struct ssc_fill_ref ref;
 
-	if (io->writeback) {
-		struct ssc_wb *wb = io->wb;
-
+	switch (ssc_write_end(sc, io, &ref)) {
+	case SSC_WEND_FALLBACK:
+		/* the engine kept the lock and the way: write the origin */
 		io->wb = NULL;
-		io->writeback = false;
-		if (!cached) {
-			/* keep the lock and the way; write the origin instead */
-			if (wb)
-				mempool_free(wb, sc->wb_pool);
-			io->cstatus = BLK_STS_OK;
-			io->fallback = true;
-			INIT_WORK(&io->work, ssc_fallback_work);
-			queue_work(sc->wq, &io->work);
-			return;
-		}
-		if (!wb) {
-			/* lazy write-back: the cleaner copies it later */
-			ssc_kick_cleaner(sc);
-			ssc_io_put_way(sc, io);
-			ssc_unlock(sc, io);
-			ssc_write_endio(sc, io, bio);
-			return;
-		}
+		if (wb)
+			mempool_free(wb, sc->wb_pool);
+		INIT_WORK(&io->work, ssc_fallback_work);
+		queue_work(sc->wq, &io->work);
+		return;
+	case SSC_WEND_LAZY:
+		/* lazy write-back: the cleaner copies it later */
+		ssc_kick_cleaner(sc);
+		ssc_write_endio(sc, io, bio);
+		return;
+	case SSC_WEND_BEHIND:
+		io->wb = NULL;
 		wb->sc = sc;
-		wb->way = io->way;
-		wb->first = io->first;
-		wb->n = io->n;
-		wb->stripe = io->stripe;
+		wb->ref = ref;
 		wb->origin_sector = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
-		wb->cache_sector = cache_sector(sc, io->way, wb->origin_sector);
+		wb->cache_sector = cache_sector(sc, ref.way, wb->origin_sector);
 		wb->count = bio_sectors(bio);
 		INIT_WORK(&wb->work, ssc_wb_work);
-		io->way = SSC_NO_BLOCK;		/* the reference moves to wb */
 		ssc_bg_get(sc);
-		ssc_downgrade(sc, io);
 		queue_work(sc->wq, &wb->work);
 		ssc_write_endio(sc, io, bio);
 		return;
+	case SSC_WEND_COMPLETE:
+		break;
 	}
-
-	ssc_io_put_way(sc, io);
-	ssc_unlock(sc, io);
 	bio->bi_status = io->ostatus;
 	ssc_write_endio(sc, io, bio);
-}
-
-/* Lookup and allocation of an EXCL write; returns whether it has a way. */
-static bool ssc_write_lookup(struct ssc_ctx *sc, struct ssc_io *io)
-{
-	u64 sets[SSC_MAX_ASSOC + 1];
-	unsigned int nsets = ssc_probe_sets(&sc->c.g, io->oblock, sets);
-	u32 opts = sc->cfg.opts;
-
-	io->way = ssc_lookup(sc, io->oblock, sets, nsets, true);
-	if (io->way != SSC_NO_BLOCK) {
-		ssc_stat(sc, ST_WRITE_HITS);
-		return true;
-	}
-	ssc_stat(sc, ST_WRITE_MISSES);
-	ssc_stat(sc, ST_WRITE_MISS);
-	if (opts & SSC_OPT_SKIP_WRITE_INSERT) {
-		ssc_stat(sc, ST_WRITE_SKIP);
-		return false;
-	}
-	io->way = ssc_alloc(sc, io, sets, nsets,
-			    !!(opts & SSC_OPT_EVICT_ON_WRITE));
-	if (io->way == SSC_NO_BLOCK) {
-		ssc_stat(sc, ST_WRITE_SKIP);
-		return false;
-	}
-	return true;
 }
 
 /*
@@ -1396,7 +821,7 @@ static void ssc_async_work(struct work_struct *ws)
 {
 	struct ssc_io *io = container_of(ws, struct ssc_io, work);
 
-	if (ssc_write_lookup(io->sc, io)) {
+	if (ssc_eng_async_lookup(&io->sc->e, &io->r)) {
 		ssc_submit_clone(io->sc, io, true);
 		return;
 	}
@@ -1406,187 +831,80 @@ static void ssc_async_work(struct work_struct *ws)
 		ssc_write_complete(io);
 }
 
+/* ---- Carrying out the engine's plans ---- */
+
 /*
- * A write that goes to the origin only (a BYPASS write, a discard or
- * write-zeroes, a write in readcache mode, after detach, on a failed cache
- * or with no way for it) and the cached copy of its range:
- *  - clean cached data is dropped now, before the origin write starts, so
- *    that no read issued after the write completes can hit it; fills in
- *    flight are cancelled (and none starts while a BYPASS writer runs);
- *  - dirty cached data is the only copy of the newest completed write
- *    until the origin holds this one: it stays, and is dropped when the
- *    origin write completed (ssc_origin_done). The write must hold EXCL
- *    for that, so that no read sees the cached copy go stale: a BYPASS
- *    write returns false and waits for EXCL.
+ * Do what the engine planned for @bio, from map or from a worker. Returns
+ * what map returns: DM_MAPIO_REMAPPED (the caller submits @bio),
+ * DM_MAPIO_SUBMITTED (it is ours now) or DM_MAPIO_KILL.
  */
-static bool ssc_origin_prepare(struct ssc_ctx *sc, struct ssc_io *io,
-			       bool count_cancel)
+static int ssc_exec(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio,
+		    enum ssc_plan plan)
 {
-	u64 sets[SSC_MAX_ASSOC + 1];
-	unsigned int nsets = ssc_probe_sets(&sc->c.g, io->oblock, sets);
-	unsigned long flags;
-	bool had = false;
-	u64 way;
-
-	way = ssc_lookup(sc, io->oblock, sets, nsets, false);
-	if (way == SSC_NO_BLOCK)
-		return true;
-	spin_lock_irqsave(ssc_way_lock(sc, way), flags);
-	if (ssc_range_any(&sc->c, way, SSC_DIRTY, io->first, io->n)) {
-		if (io->mode == SSC_LK_BYPASS) {
-			sc->c.ways[way].busy--;
-			spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
-			return false;
-		}
-		/* keep the reference until the origin write is done */
-		spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
-		io->way = way;
-		io->inval_end = true;
-		return true;
-	}
-	had = ssc_range_any(&sc->c, way, SSC_INFLIGHT, io->first, io->n) ||
-	      ssc_range_any(&sc->c, way, SSC_VALID, io->first, io->n);
-	ssc_write_drop(sc, io, way);
-	sc->c.ways[way].busy--;
-	spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
-	if (had)
-		ssc_stat(sc, count_cancel ? ST_WRITE_CANCEL : ST_WRITE_INVALID);
-	return true;
-}
-
-/* Drop the valid but clean sub-blocks of [first, first + n) of @way. */
-static void ssc_drop_clean(struct ssc_ctx *sc, u64 way, u32 first, u32 n)
-{
-	u32 i;
-
-	for (i = first; i < first + n; i++)
-		if (!ssc_range_any(&sc->c, way, SSC_DIRTY, i, 1))
-			ssc_range_clear(&sc->c, way, SSC_VALID, i, 1);
-	ssc_md_changed(sc, way);
-}
-
-/* End of an origin-only write (IO_ORIGIN): drop dirty data it superseded. */
-static void ssc_origin_done(struct ssc_ctx *sc, struct ssc_io *io, bool ok)
-{
-	unsigned long flags;
-
-	if (io->way == SSC_NO_BLOCK)
-		return;
-	if (io->inval_end && ok) {
-		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
-		ssc_write_drop(sc, io, io->way);
-		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
-		ssc_stat(sc, ST_WRITE_INVALID);
-	} else if (io->inval_end) {
-		/*
-		 * The origin may hold part of the write: keep the dirty
-		 * sub-blocks (the cleaner rewrites them), drop the clean ones,
-		 * whose cached copy may now be older than the origin's.
-		 */
-		spin_lock_irqsave(ssc_way_lock(sc, io->way), flags);
-		ssc_drop_clean(sc, io->way, io->first, io->n);
-		spin_unlock_irqrestore(ssc_way_lock(sc, io->way), flags);
-	}
-	io->inval_end = false;
-	ssc_io_put_way(sc, io);
-}
-
-static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io,
-			 struct bio *bio);
-
-static int ssc_map_origin_only(struct ssc_ctx *sc, struct ssc_io *io,
-			       struct bio *bio, bool count_cancel)
-{
-	if (!ssc_origin_prepare(sc, io, count_cancel)) {
-		/* dirty data in the range: start again, waiting for EXCL */
-		ssc_unlock(sc, io);
-		io->no_bypass = true;
-		io->retry = false;
-		ssc_stat(sc, ST_WRITE_BUSY);
-		return ssc_map_write(sc, io, bio);
-	}
-	io->kind = IO_ORIGIN;
-	remap_origin(sc, bio);
-	return DM_MAPIO_REMAPPED;
-}
-
-static int ssc_map_write(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio)
-{
-	u32 opts = sc->cfg.opts;
-	bool cache_writes, may_bypass;
-
-	/*
-	 * Counted before detached is read, so that detach, which sets it
-	 * and then waits for the count to drain, never misses a write that
-	 * still saw the cache attached (ssc_detach).
-	 */
-	if (!io->cwrite) {
-		io->cwrite = true;
-		atomic_inc(&sc->nr_cwrites);
-		smp_mb__after_atomic();	/* pairs with smp_mb() in ssc_detach */
-	}
-	cache_writes = io->aligned && sc->cfg.mode != SSC_READCACHE &&
-		       ssc_caching(sc) && bio_op(bio) == REQ_OP_WRITE;
-	may_bypass = (!cache_writes || !(opts & SSC_OPT_QUEUE_BUSY)) &&
-		     !io->no_bypass;
-	if (!cache_writes)
-		ssc_cwrite_put(sc, io);
-
-	if (!ssc_lock_get_write(sc, io, may_bypass)) {
-		if (!io->retry)
-			ssc_stat(sc, ST_WRITE_BUSY);
+	switch (plan) {
+	case SSC_PLAN_QUEUED:
 		return DM_MAPIO_SUBMITTED;
-	}
-	if (!cache_writes) {
-		if (bio_op(bio) == REQ_OP_WRITE)
-			ssc_stat(sc, ST_BYPASSED);
-		return ssc_map_origin_only(sc, io, bio, false);
-	}
-	if (io->mode == SSC_LK_BYPASS) {
-		ssc_cwrite_put(sc, io);
-		return ssc_map_origin_only(sc, io, bio, true);
-	}
-
-	io->ostatus = BLK_STS_OK;
-	io->cstatus = BLK_STS_OK;
-	io->kind = IO_NONE;
-
-	if (opts & SSC_OPT_ASYNC_LOOKUP) {
+	case SSC_PLAN_READ_CACHE:
+		io->kind = IO_READ_HIT;
+		io->iter = bio->bi_iter;
+		remap_cache(sc, bio, io->r.way);
+		return DM_MAPIO_REMAPPED;
+	case SSC_PLAN_READ_ORIGIN:
+		io->kind = IO_READ_MISS;
+		io->iter = bio->bi_iter;
+		remap_origin(sc, bio);
+		return DM_MAPIO_REMAPPED;
+	case SSC_PLAN_DEMAND_CLEAN:
+		io->kind = IO_NONE;
+		INIT_WORK(&io->work, ssc_demand_clean_work);
+		queue_work(sc->wq, &io->work);
+		return DM_MAPIO_SUBMITTED;
+	case SSC_PLAN_ORIGIN:
+		io->kind = IO_ORIGIN;
+		remap_origin(sc, bio);
+		return DM_MAPIO_REMAPPED;
+	case SSC_PLAN_WRITE_ASYNC:
 		/* origin first, right now; the cache half from the worker */
+		io->ostatus = BLK_STS_OK;
+		io->cstatus = BLK_STS_OK;
 		atomic_set(&io->pending, 2);
-		io->way = SSC_NO_BLOCK;
 		io->kind = IO_WRITE_BOTH;
 		io->clone = ssc_make_clone(sc, io, true);
 		INIT_WORK(&io->work, ssc_async_work);
 		queue_work(sc->wq, &io->work);
 		remap_origin(sc, bio);
 		return DM_MAPIO_REMAPPED;
-	}
-
-	if (!ssc_write_lookup(sc, io)) {
-		ssc_cwrite_put(sc, io);
-		return ssc_map_origin_only(sc, io, bio, false);
-	}
-	if (sc->cfg.mode == SSC_WRITEBACK && !io->fua) {
+	case SSC_PLAN_WRITE_CACHE:
+		io->ostatus = BLK_STS_OK;
+		io->cstatus = BLK_STS_OK;
+		io->kind = IO_NONE;
 		/*
 		 * Eager write-behind objects come from a pool that this
 		 * work queue refills: never wait for one here, fall back to
 		 * the cleaner instead.
 		 */
-		if (opts & SSC_OPT_EAGER_WRITEBACK)
+		if (sc->cfg.opts & SSC_OPT_EAGER_WRITEBACK)
 			io->wb = mempool_alloc(sc->wb_pool,
 					       GFP_NOWAIT | __GFP_NOWARN);
-		io->writeback = true;
+		io->r.eager = !!io->wb;
 		atomic_set(&io->pending, 1);
 		ssc_submit_clone(sc, io, true);
 		return DM_MAPIO_SUBMITTED;
+	case SSC_PLAN_WRITE_BOTH:
+		/* both devices: the cache gets a clone, the origin the bio */
+		io->ostatus = BLK_STS_OK;
+		io->cstatus = BLK_STS_OK;
+		atomic_set(&io->pending, 2);
+		io->kind = IO_WRITE_BOTH;
+		ssc_submit_clone(sc, io, true);
+		remap_origin(sc, bio);
+		return DM_MAPIO_REMAPPED;
+	case SSC_PLAN_KILL:
+	case SSC_PLAN_DONE:
+	default:
+		io->kind = IO_NONE;
+		return DM_MAPIO_KILL;
 	}
-	/* both devices: the cache gets a clone, the origin the bio */
-	atomic_set(&io->pending, 2);
-	io->kind = IO_WRITE_BOTH;
-	ssc_submit_clone(sc, io, true);
-	remap_origin(sc, bio);
-	return DM_MAPIO_REMAPPED;
 }
 
 /* ---- Flushes and the map entry point ---- */
@@ -1601,8 +919,8 @@ static int ssc_map_flush(struct ssc_ctx *sc, struct ssc_io *io,
 		bio_set_dev(bio, sc->cdev->bdev);
 		return DM_MAPIO_REMAPPED;
 	}
-	ssc_stat(sc, ST_FLUSHES);
-	if (ssc_flush_commits(sc)) {
+	ssc_stat(sc, SSC_ST_FLUSHES);
+	if (ssc_eng_flush_commits(&sc->e)) {
 		/*
 		 * Completed writes may live only in the cache: commit the
 		 * metadata (which flushes both devices first).
@@ -1625,9 +943,7 @@ static int ssc_process(struct ssc_ctx *sc, struct bio *bio)
 		remap_origin(sc, bio);
 		return DM_MAPIO_REMAPPED;
 	}
-	if (bio_data_dir(bio) == READ)
-		return ssc_map_read(sc, io, bio);
-	return ssc_map_write(sc, io, bio);
+	return ssc_exec(sc, io, bio, ssc_eng_map(&sc->e, &io->r));
 }
 
 static void ssc_defer_work(struct work_struct *ws)
@@ -1660,17 +976,18 @@ static int ssc_map(struct dm_target *ti, struct bio *bio)
 {
 	struct ssc_ctx *sc = ti->private;
 	struct ssc_io *io = bio_io(bio);
-	const struct ssc_geom *g = &sc->c.g;
+	const struct ssc_geom *g = &sc->e.c.g;
+	enum ssc_op op = SSC_OP_WRITE;
 	sector_t t, off, len;
 
 	memset(io, 0, sizeof(*io));
 	io->sc = sc;
 	io->bio = bio;
-	io->way = SSC_NO_BLOCK;
+	io->r.way = SSC_NO_BLOCK;
 	/* the block layer strips FUA from a bio it sends to a device without
 	 * a volatile write cache: remember it for the completion
 	 */
-	io->fua = !!(bio->bi_opf & REQ_FUA);
+	io->r.fua = !!(bio->bi_opf & REQ_FUA);
 
 	if (bio->bi_opf & REQ_PREFLUSH)
 		return ssc_map_flush(sc, io, bio);
@@ -1687,15 +1004,15 @@ static int ssc_map(struct dm_target *ti, struct bio *bio)
 		dm_accept_partial_bio(bio, g->block_sectors - off);
 		len = bio_sectors(bio);
 	}
-	if (bio_op(bio) == REQ_OP_DISCARD || bio_op(bio) == REQ_OP_WRITE_ZEROES)
-		ssc_stat(sc, ST_DISCARDS);
-
-	io->oblock = t >> g->block_shift;
-	io->first = off >> g->sub_shift;
-	io->n = ((off + len - 1) >> g->sub_shift) - io->first + 1;
-	io->aligned = !(off & (g->sub_sectors - 1)) &&
-		      !(len & (g->sub_sectors - 1));
-	io->stripe = ssc_stripe_of(sc, io->oblock);
+	if (bio_data_dir(bio) == READ) {
+		op = SSC_OP_READ;
+	} else if (bio_op(bio) != REQ_OP_WRITE) {
+		op = SSC_OP_DISCARD;
+		if (bio_op(bio) == REQ_OP_DISCARD ||
+		    bio_op(bio) == REQ_OP_WRITE_ZEROES)
+			ssc_stat(sc, SSC_ST_DISCARDS);
+	}
+	ssc_eng_req_init(&sc->e, &io->r, op, t, len, io->r.fua);
 	return ssc_process(sc, bio);
 }
 
@@ -1713,41 +1030,21 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 {
 	struct ssc_ctx *sc = ti->private;
 	struct ssc_io *io = bio_io(bio);
+	struct ssc_fill_ref f;
 
 	switch (io->kind) {
 	case IO_READ_HIT:
-		ssc_io_put_way(sc, io);
-		if (*error && io->locked) {
+		switch (ssc_eng_read_hit_end(&sc->e, &io->r,
+					     *error != BLK_STS_OK)) {
+		case SSC_PLAN_KILL:
+			DMERR_LIMIT("%s: cache read failed, and only the cache holds the data",
+				    ssc_name(sc));
+			io->kind = IO_NONE;
+			return DM_ENDIO_DONE;
+		case SSC_PLAN_READ_ORIGIN:
 			/* serve it from the origin, which holds the same data */
-			u64 sets[SSC_MAX_ASSOC + 1];
-			unsigned int nsets;
-			unsigned long flags;
-			bool dirty = false;
-			u64 way;
-
-			ssc_stat(sc, ST_CACHE_ERRORS);
 			DMERR_LIMIT("%s: cache read failed; reading the origin",
 				    ssc_name(sc));
-			nsets = ssc_probe_sets(&sc->c.g, io->oblock, sets);
-			way = ssc_lookup(sc, io->oblock, sets, nsets, false);
-			if (way != SSC_NO_BLOCK) {
-				spin_lock_irqsave(ssc_way_lock(sc, way), flags);
-				dirty = ssc_range_any(&sc->c, way, SSC_DIRTY,
-						      io->first, io->n);
-				if (!ssc_way_any(&sc->c, way, SSC_DIRTY)) {
-					ssc_invalidate(&sc->c, way, io->first, io->n);
-					ssc_md_changed(sc, way);
-				}
-				spin_unlock_irqrestore(ssc_way_lock(sc, way), flags);
-				ssc_put_way(sc, way);
-			}
-			if (dirty) {
-				/* only the cache has this data: the origin's is stale */
-				ssc_unlock(sc, io);
-				ssc_stat(sc, ST_CANCELLED_BIOS);
-				io->kind = IO_NONE;
-				return DM_ENDIO_DONE;
-			}
 			io->kind = IO_READ_RETRY;
 			bio->bi_iter = io->iter;
 			bio->bi_status = BLK_STS_OK;
@@ -1755,46 +1052,33 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 			INIT_WORK(&io->work, ssc_retry_work);
 			queue_work(sc->wq, &io->work);
 			return DM_ENDIO_INCOMPLETE;
+		default:
+			break;
 		}
-		ssc_unlock(sc, io);
 		break;
 	case IO_READ_MISS:
-		if (*error)
-			ssc_stat(sc, ST_ORIGIN_ERRORS);
-		if (io->fill) {
-			if (*error || !ssc_start_fill(sc, io, bio)) {
-				if (!*error)
-					ssc_stat(sc, ST_CANCELLED_FILLS);
-				ssc_fill_end(sc, io->way, io->first, io->n,
-					     io->stripe, false);
-			}
-			/* the fill now owns the way reference and the lock */
-			io->way = SSC_NO_BLOCK;
-			io->locked = false;
-			io->fill = false;
+		if (ssc_eng_read_miss_end(&sc->e, &io->r,
+					  *error != BLK_STS_OK, &f) &&
+		    !ssc_start_fill(sc, io, bio, &f)) {
+			ssc_stat(sc, SSC_ST_CANCELLED_FILLS);
+			ssc_eng_fill_end(&sc->e, &f, false);
 		}
-		ssc_io_put_way(sc, io);
-		ssc_unlock(sc, io);
 		break;
 	case IO_FLUSH:
 		if (*error && dm_bio_get_target_bio_nr(bio) == 1) {
 			/* the cache's flush matters only for dirty data */
-			ssc_stat(sc, ST_CACHE_ERRORS);
-			if (!ssc_dirty_state(sc))
+			ssc_stat(sc, SSC_ST_CACHE_ERRORS);
+			if (!ssc_eng_dirty_state(&sc->e))
 				*error = BLK_STS_OK;
 		}
 		break;
 	case IO_READ_RETRY:
 		if (*error)
-			ssc_stat(sc, ST_ORIGIN_ERRORS);
-		ssc_unlock(sc, io);
+			ssc_stat(sc, SSC_ST_ORIGIN_ERRORS);
+		ssc_eng_retry_end(&sc->e, &io->r);
 		break;
 	case IO_ORIGIN:
-		if (*error)
-			ssc_stat(sc, ST_ORIGIN_ERRORS);
-		ssc_origin_done(sc, io, !*error);
-		ssc_unlock(sc, io);
-		if (!*error && io->need_commit) {
+		if (ssc_eng_origin_end(&sc->e, &io->r, *error != BLK_STS_OK)) {
 			ssc_write_endio(sc, io, bio);
 			return DM_ENDIO_INCOMPLETE;
 		}
@@ -1804,10 +1088,8 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 		io->ostatus = *error;
 		if (!atomic_dec_and_test(&io->pending))
 			return DM_ENDIO_INCOMPLETE;	/* the clone ends it */
-		ssc_write_state(sc, io);
-		ssc_io_put_way(sc, io);
-		ssc_unlock(sc, io);
-		if (!*error && io->need_commit) {
+		ssc_write_end(sc, io, &f);	/* not a write-back: complete */
+		if (!*error && io->r.need_commit) {
 			ssc_write_endio(sc, io, bio);
 			return DM_ENDIO_INCOMPLETE;
 		}
@@ -1817,7 +1099,7 @@ static int ssc_end_io(struct dm_target *ti, struct bio *bio,
 		break;
 	}
 	if (*error)
-		ssc_stat(sc, ST_CANCELLED_BIOS);
+		ssc_stat(sc, SSC_ST_CANCELLED_BIOS);
 	io->kind = IO_NONE;
 	return DM_ENDIO_DONE;
 }
@@ -1856,9 +1138,7 @@ static void ssc_free(struct ssc_ctx *sc)
 	mempool_destroy(sc->wb_pool);
 	bioset_exit(&sc->bs);
 	free_percpu(sc->stats);
-	kvfree(sc->stripes);
-	kvfree(sc->set_locks);
-	ssc_cache_exit(&sc->c, ssc_release, NULL);
+	ssc_eng_exit(&sc->e, ssc_release, NULL);
 	if (sc->claimed)
 		ssc_unclaim_cache(sc->cdev->bdev->bd_dev);
 	if (sc->cdev)
@@ -1909,31 +1189,15 @@ static int ssc_get_devices(struct ssc_ctx *sc, struct dm_target *ti)
 	return 0;
 }
 
-static int ssc_alloc_runtime(struct ssc_ctx *sc, struct dm_target *ti)
+static int ssc_alloc_runtime(struct ssc_ctx *sc, struct dm_target *ti,
+			     const struct ssc_geom *g)
 {
-	u64 i, nstripes;
 	int r;
 
-	r = ssc_cache_init(&sc->c, &sc->c.g, sc->cfg.policy, ssc_zalloc, NULL);
+	r = ssc_eng_init(&sc->e, g, sc->cfg.policy, sc->cfg.mode,
+			 sc->cfg.opts, ssc_eng_nstripes(g), ssc_zalloc, NULL);
 	if (r)
 		goto nomem;
-	sc->set_locks = kvmalloc_array(sc->c.g.nr_sets, sizeof(spinlock_t),
-				       GFP_KERNEL);
-	if (!sc->set_locks)
-		goto nomem;
-	for (i = 0; i < sc->c.g.nr_sets; i++)
-		spin_lock_init(&sc->set_locks[i]);
-
-	nstripes = clamp_t(u64, roundup_pow_of_two(sc->c.g.nr_ways),
-			   SSC_MIN_STRIPES, SSC_MAX_STRIPES);
-	sc->stripes = kvcalloc(nstripes, sizeof(*sc->stripes), GFP_KERNEL);
-	if (!sc->stripes)
-		goto nomem;
-	for (i = 0; i < nstripes; i++) {
-		spin_lock_init(&sc->stripes[i].lock);
-		bio_list_init(&sc->stripes[i].waiting);
-	}
-	sc->stripe_mask = nstripes - 1;
 
 	sc->stats = alloc_percpu(struct ssc_stats);
 	if (!sc->stats)
@@ -2013,8 +1277,7 @@ static int ssc_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ti->error = (char *)err;
 		goto bad;
 	}
-	sc->c.g = g;
-	r = ssc_alloc_runtime(sc, ti);
+	r = ssc_alloc_runtime(sc, ti, &g);
 	if (r)
 		goto bad;
 	r = ssc_md_init(sc, md_blocks);
@@ -2091,7 +1354,7 @@ static void ssc_resume(struct dm_target *ti)
 	WRITE_ONCE(sc->stop_bg, false);
 	sc->resumed = true;
 	queue_delayed_work(sc->wq, &sc->tick_work, HZ);
-	if (ssc_counter_read(&sc->c.nr_dirty))
+	if (ssc_counter_read(&sc->e.c.nr_dirty))
 		queue_work(sc->wq, &sc->clean_work);
 }
 
@@ -2108,7 +1371,7 @@ static void ssc_postsuspend(struct dm_target *ti)
 	 * the shutdown is not clean, and the next load keeps dirty data only.
 	 */
 	if (sc->resumed &&
-	    ssc_md_commit(sc, !READ_ONCE(sc->cache_failed), true))
+	    ssc_md_commit(sc, !READ_ONCE(sc->e.cache_failed), true))
 		DMERR("%s: could not save the cache metadata; the next start will be cold",
 		      ssc_name(sc));
 	sc->resumed = false;
@@ -2133,9 +1396,9 @@ static u64 ssc_sets_used(struct ssc_ctx *sc)
 {
 	u64 set, w, used = 0;
 
-	for (set = 0; set < sc->c.g.nr_sets; set++) {
+	for (set = 0; set < sc->e.c.g.nr_sets; set++) {
 		for (w = set * SSC_WAYS; w < (set + 1) * SSC_WAYS; w++) {
-			if (READ_ONCE(sc->c.ways[w].oblock) != SSC_NO_BLOCK) {
+			if (READ_ONCE(sc->e.c.ways[w].oblock) != SSC_NO_BLOCK) {
 				used++;
 				break;
 			}
@@ -2165,21 +1428,21 @@ static void ssc_status(struct dm_target *ti, status_type_t type,
 	case STATUSTYPE_INFO:
 		ssc_sum_stats(sc, v);
 		DMEMIT("blocks %llu used %llu dirty %llu blocksize %u sets %llu sets_used %llu assoc %u mode %s policy %s md_bytes_per_block %zu",
-		       sc->c.g.nr_ways, ssc_counter_read(&sc->c.nr_used),
-		       ssc_counter_read(&sc->c.nr_dirty), sc->c.g.block_sectors,
-		       sc->c.g.nr_sets, ssc_sets_used(sc), sc->c.g.assoc,
+		       sc->e.c.g.nr_ways, ssc_counter_read(&sc->e.c.nr_used),
+		       ssc_counter_read(&sc->e.c.nr_dirty), sc->e.c.g.block_sectors,
+		       sc->e.c.g.nr_sets, ssc_sets_used(sc), sc->e.c.g.assoc,
 		       ssc_mode_name(sc->cfg.mode),
 		       ssc_policy_name(sc->cfg.policy),
-		       ssc_bytes_per_block(&sc->c.g));
+		       ssc_bytes_per_block(&sc->e.c.g));
 		for (i = 0; i < SSC_NR_STATS; i++)
-			DMEMIT(" %s %llu", ssc_stat_names[i], v[i]);
+			DMEMIT(" %s %llu", ssc_stat_name(i), v[i]);
 		DMEMIT(" state %s cleaner %s high_watermark %u low_watermark %u cleaning %d md_seq %llu commits %llu md_errors %llu",
-		       READ_ONCE(sc->detached) ? "detached" : "active",
+		       READ_ONCE(sc->e.detached) ? "detached" : "active",
 		       (sc->cfg.opts & SSC_OPT_EAGER_WRITEBACK) ? "eager" : "lazy",
 		       sc->high_wm, sc->low_wm, READ_ONCE(sc->cleaning) ? 1 : 0,
 		       sc->md.sb.seq, sc->md.commits, sc->md.errors);
 		DMEMIT(" cache_state %s",
-		       READ_ONCE(sc->cache_failed) ? "failed" : "ok");
+		       READ_ONCE(sc->e.cache_failed) ? "failed" : "ok");
 		break;
 	case STATUSTYPE_TABLE:
 		ssc_format_table(&sc->cfg, buf, sizeof(buf));
@@ -2198,12 +1461,12 @@ static int ssc_flush_all(struct ssc_ctx *sc)
 	int r;
 
 	if (READ_ONCE(sc->stop_bg))
-		return ssc_counter_read(&sc->c.nr_dirty) ? -EBUSY : 0;
+		return ssc_counter_read(&sc->e.c.nr_dirty) ? -EBUSY : 0;
 	sc->clean_error = 0;
 	atomic_inc(&sc->flush_all);
 	queue_work(sc->wq, &sc->clean_work);
 	r = wait_event_interruptible(sc->clean_wait,
-				     !ssc_counter_read(&sc->c.nr_dirty) ||
+				     !ssc_counter_read(&sc->e.c.nr_dirty) ||
 				     READ_ONCE(sc->clean_error) ||
 				     READ_ONCE(sc->stop_bg));
 	atomic_dec(&sc->flush_all);
@@ -2211,7 +1474,7 @@ static int ssc_flush_all(struct ssc_ctx *sc)
 		return r;
 	if (sc->clean_error)
 		return sc->clean_error;
-	if (ssc_counter_read(&sc->c.nr_dirty))
+	if (ssc_counter_read(&sc->e.c.nr_dirty))
 		return -EBUSY;
 	return ssc_md_commit(sc, false, true);
 }
@@ -2225,7 +1488,7 @@ static int ssc_detach(struct ssc_ctx *sc)
 {
 	int r;
 
-	WRITE_ONCE(sc->detached, true);
+	WRITE_ONCE(sc->e.detached, true);
 	smp_mb();	/* pairs with ssc_map_write's count of nr_cwrites */
 	DMINFO("%s: detaching: no new data enters the cache", ssc_name(sc));
 	r = wait_event_interruptible(sc->bg_wait,
@@ -2278,19 +1541,19 @@ static int ssc_cache_ok(struct ssc_ctx *sc)
 		DMERR("%s: cache_ok needs a suspended device", ssc_name(sc));
 		return -EBUSY;
 	}
-	for (set = 0; set < sc->c.g.nr_sets; set++) {
-		spin_lock_irqsave(&sc->set_locks[set], flags);
+	for (set = 0; set < sc->e.c.g.nr_sets; set++) {
+		spin_lock_irqsave(&sc->e.set_locks[set].l, flags);
 		for (w = set * SSC_WAYS; w < (set + 1) * SSC_WAYS; w++)
-			if (sc->c.ways[w].oblock != SSC_NO_BLOCK &&
-			    ssc_way_reusable(&sc->c, w)) {
-				ssc_way_evict(&sc->c, w);
+			if (sc->e.c.ways[w].oblock != SSC_NO_BLOCK &&
+			    ssc_way_reusable(&sc->e.c, w)) {
+				ssc_way_evict(&sc->e.c, w);
 				ssc_md_changed(sc, w);
 			}
-		spin_unlock_irqrestore(&sc->set_locks[set], flags);
+		spin_unlock_irqrestore(&sc->e.set_locks[set].l, flags);
 		cond_resched();
 	}
 	atomic_set(&sc->cache_errs, 0);
-	WRITE_ONCE(sc->cache_failed, false);
+	WRITE_ONCE(sc->e.cache_failed, false);
 	DMINFO("%s: cache device in use again", ssc_name(sc));
 	return 0;
 }
@@ -2312,7 +1575,7 @@ static int ssc_message(struct dm_target *ti, unsigned int argc, char **argv,
 	if (argc == 1 && !strcasecmp(argv[0], "detach"))
 		return ssc_detach(sc);
 	if (argc == 1 && !strcasecmp(argv[0], "attach")) {
-		WRITE_ONCE(sc->detached, false);
+		WRITE_ONCE(sc->e.detached, false);
 		return 0;
 	}
 	if (argc == 2 && !strcasecmp(argv[0], "high_watermark"))

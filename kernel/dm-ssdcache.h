@@ -16,48 +16,12 @@
 #include <linux/dm-kcopyd.h>
 
 #include "ssdcache/ssc_core.h"
+#include "ssdcache/ssc_engine.h"
 #include "ssdcache/ssc_format.h"
 
-/* Per-cpu statistics, in the order STATUSTYPE_INFO prints them. */
-enum ssc_stat {
-	ST_READ_HITS,		/* reads served from the cache */
-	ST_READ_MISSES,		/* reads sent to the origin */
-	ST_WRITE_HITS,		/* writes to blocks in the cache */
-	ST_WRITE_MISSES,	/* writes to blocks not in the cache */
-	ST_READ_CLEAN,		/* RFC: read hit on valid data */
-	ST_READ_BUSY,		/* RFC: read waited for a busy block */
-	ST_READ_INVALID,	/* RFC: block cached, range not valid */
-	ST_READ_MISS,		/* RFC: block not cached */
-	ST_WRITE_BUSY,		/* RFC: write waited for a busy block */
-	ST_WRITE_CANCEL,	/* RFC: write cancelled a cached copy or fill */
-	ST_WRITE_INVALID,	/* RFC: write invalidated cached data */
-	ST_WRITE_MISS,		/* RFC: write to a block not cached */
-	ST_WRITE_DONE,		/* RFC: write stored in the cache */
-	ST_WRITE_SKIP,		/* RFC: write miss that allocated nothing */
-	ST_BYPASSED,		/* I/O the cache could not take */
-	ST_EVICTIONS,
-	ST_CANCELLED_FILLS,	/* fills dropped (raced a write, no memory) */
-	ST_CANCELLED_BIOS,	/* bios completed with an error */
-	ST_FILLS,		/* fills written to the cache */
-	ST_WRITEBACKS,		/* write-behind copies to the origin */
-	ST_CACHE_ERRORS,	/* failed cache device I/O */
-	ST_ORIGIN_ERRORS,	/* failed origin device I/O */
-	ST_DISCARDS,		/* discards and write-zeroes */
-	ST_FLUSHES,
-	ST_CLEANED,		/* dirty blocks written back by the cleaner */
-	ST_DEMAND_CLEANS,	/* blocks written back for a read */
-	SSC_NR_STATS
-};
-
-
+/* Per-cpu statistics (enum ssc_stat), in the order the status prints them. */
 struct ssc_stats {
 	u64 v[SSC_NR_STATS];
-};
-
-struct ssc_stripe {
-	spinlock_t lock;
-	struct ssc_lockst st;
-	struct bio_list waiting;
 };
 
 /* Persistent metadata state. */
@@ -72,7 +36,6 @@ struct ssc_md {
 	void *buf;			/* SSC_MD_BATCH * 2 blocks */
 	struct mutex lock;		/* one commit at a time */
 	bool loaded;
-	atomic64_t disk_dirty;		/* ways the committed metadata calls dirty */
 	u64 commits;
 	u64 errors;
 };
@@ -85,11 +48,7 @@ struct ssc_ctx {
 	struct dm_dev *cdev;
 	bool claimed;
 	struct ssc_config cfg;
-	struct ssc_cache c;
-	spinlock_t *set_locks;
-	struct ssc_stripe *stripes;
-	u32 stripe_mask;
-	atomic64_t clock;
+	struct ssc_engine e;		/* cache state, block locks (core/) */
 	struct ssc_stats __percpu *stats;
 
 	struct workqueue_struct *wq;
@@ -108,7 +67,6 @@ struct ssc_ctx {
 	spinlock_t flush_lock;		/* protects commit_wait */
 
 	atomic_t cache_errs;		/* since the table load or cache_ok */
-	bool cache_failed;		/* clean I/O passes through to the origin */
 
 	/* persistent metadata (dm-ssdcache-metadata.c) */
 	struct ssc_md md;
@@ -124,7 +82,6 @@ struct ssc_ctx {
 	wait_queue_head_t clean_wait;
 	atomic_t flush_all;		/* flush/detach: clean everything */
 	bool cleaning;
-	bool detached;			/* no new data enters the cache */
 	int clean_error;
 	u64 clean_cursor;
 	unsigned int high_wm;		/* percent of blocks dirty */

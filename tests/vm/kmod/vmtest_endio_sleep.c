@@ -14,7 +14,6 @@
  * sleep (atomic completion context)". Unloading waits for the handler.
  */
 #include <linux/module.h>
-#include <linux/version.h>
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/completion.h>
@@ -41,7 +40,7 @@ static struct work_struct submit_work;
 static struct page *page;
 static struct bio *wbio;
 static int status;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#ifdef VMTEST_BDEV_FILE
 static struct file *bdev_file;
 #endif
 
@@ -74,7 +73,7 @@ static int __init vmtest_endio_sleep_init(void)
 
 	if (!path)
 		return -EINVAL;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#ifdef VMTEST_BDEV_FILE
 	bdev_file = bdev_file_open_by_path(path, BLK_OPEN_READ | BLK_OPEN_WRITE,
 					   NULL, NULL);
 	if (IS_ERR(bdev_file))
@@ -100,7 +99,7 @@ static int __init vmtest_endio_sleep_init(void)
 	queue_work(system_unbound_wq, &submit_work);
 	wait_for_completion(&ended);
 	/* the write is complete for the block layer: let the device go */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#ifdef VMTEST_BDEV_FILE
 	fput(bdev_file);
 #else
 	blkdev_put(bdev, FMODE_READ | FMODE_WRITE);
@@ -111,7 +110,7 @@ static int __init vmtest_endio_sleep_init(void)
 nomem:
 	if (page)
 		__free_page(page);
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#ifdef VMTEST_BDEV_FILE
 	fput(bdev_file);
 #else
 	blkdev_put(bdev, FMODE_READ | FMODE_WRITE);

@@ -7,15 +7,15 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-static void *volatile vmtest_leak_sink;
+static void *vmtest_leak_sink;
 
 /* not __init: the backtrace kmemleak prints must still name it */
 static noinline void vmtest_leak_one(void)
 {
-	vmtest_leak_sink = kmalloc(128, GFP_KERNEL);
+	WRITE_ONCE(vmtest_leak_sink, kmalloc(128, GFP_KERNEL));
 	if (vmtest_leak_sink)
 		memset(vmtest_leak_sink, 0x6b, 128);
-	vmtest_leak_sink = NULL;	/* the only reference: gone */
+	WRITE_ONCE(vmtest_leak_sink, NULL);	/* the only reference: gone */
 }
 
 static int __init vmtest_leak_init(void)
