@@ -568,6 +568,18 @@ static void eng_write_drop(struct ssc_engine *e, struct ssc_req *r,
 	ssc_env_md_changed(e, way);
 }
 
+/* Drop the valid but clean sub-blocks of [first, first + n) of @way. */
+static void eng_drop_clean(struct ssc_engine *e, uint64_t way, uint32_t first,
+			   uint32_t n)
+{
+	uint32_t i;
+
+	for (i = first; i < first + n; i++)
+		if (!ssc_range_any(&e->c, way, SSC_DIRTY, i, 1))
+			ssc_range_clear(&e->c, way, SSC_VALID, i, 1);
+	ssc_env_md_changed(e, way);
+}
+
 /*
  * Every half of a write is done: record the result in the cache state.
  * Returns whether the cache now holds the write.
@@ -585,7 +597,7 @@ static void eng_write_drop(struct ssc_engine *e, struct ssc_req *r,
 static bool eng_write_state(struct ssc_engine *e, struct ssc_req *r)
 {
 	unsigned long flags = 0;
-	bool cached = false, drop;
+	bool cached = false;
 
 	eng_cwrite_put(e, r);
 	if (r->oerr)
@@ -596,9 +608,17 @@ static bool eng_write_state(struct ssc_engine *e, struct ssc_req *r)
 		return false;
 	ssc_spin_lock(eng_way_lock(e, r->way), flags);
 	if (r->fallback) {
-		/* the origin write of a failed write-back */
+		/*
+		 * The origin write of a failed write-back. If it failed too,
+		 * either device may hold either version of the range: the
+		 * clean cached copy must go, or a later eviction would show
+		 * the origin's other version (the dirty sub-blocks are read
+		 * and written back as the cache holds them).
+		 */
 		if (!r->oerr)
 			eng_write_drop(e, r, r->way);
+		else
+			eng_drop_clean(e, r->way, r->first, r->n);
 		ssc_spin_unlock(eng_way_lock(e, r->way), flags);
 		return false;
 	}
@@ -610,11 +630,11 @@ static bool eng_write_state(struct ssc_engine *e, struct ssc_req *r)
 		ssc_write_done(&e->c, r->way, r->first, r->n, true);
 		cached = true;
 	} else if (!(r->cerr && r->writeback)) {
-		drop = true;
 		if (r->oerr &&
 		    ssc_range_any(&e->c, r->way, SSC_DIRTY, r->first, r->n))
-			drop = false;	/* both failed: nothing better to keep */
-		if (drop)
+			/* both failed: keep the dirty data, as for a fallback */
+			eng_drop_clean(e, r->way, r->first, r->n);
+		else
 			eng_write_drop(e, r, r->way);
 	}
 	ssc_env_md_changed(e, r->way);
@@ -751,18 +771,6 @@ static bool eng_origin_prepare(struct ssc_engine *e, struct ssc_req *r,
 		ssc_env_stat(e, count_cancel ? SSC_ST_WRITE_CANCEL :
 			     SSC_ST_WRITE_INVALID);
 	return true;
-}
-
-/* Drop the valid but clean sub-blocks of [first, first + n) of @way. */
-static void eng_drop_clean(struct ssc_engine *e, uint64_t way, uint32_t first,
-			   uint32_t n)
-{
-	uint32_t i;
-
-	for (i = first; i < first + n; i++)
-		if (!ssc_range_any(&e->c, way, SSC_DIRTY, i, 1))
-			ssc_range_clear(&e->c, way, SSC_VALID, i, 1);
-	ssc_env_md_changed(e, way);
 }
 
 bool ssc_eng_origin_end(struct ssc_engine *e, struct ssc_req *r, bool error)
