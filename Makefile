@@ -25,6 +25,7 @@
 #   make install [PREFIX=/usr/local DESTDIR=]  tool, man pages, docs, systemd unit
 #   make dkms-install         module sources to /usr/src, dkms add + install
 #   make fuzz | fuzz-long     libFuzzer runs of the table parser and geometry
+#   make explore              the interleaving explorer on the I/O engine
 #   make reliability          fuzz + rel-* VM scenarios, one report table
 #   make clean                remove build/ (keeps the kernel cache)
 
@@ -66,7 +67,7 @@ UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
 	demo selftest checkpatch sparse deps clean help install dkms-install bench \
-	fuzz-build fuzz fuzz-long reliability check-debug debug-kernel
+	fuzz-build fuzz fuzz-long explore reliability check-debug debug-kernel
 
 all: tools unit-build modules
 
@@ -143,6 +144,13 @@ fuzz: fuzz-build
 
 fuzz-long: fuzz-build
 	@$(REPO)/scripts/fuzz.sh -t $(FUZZ_LONG_SECONDS) --keep $(FUZZ_BINS)
+	@$(REPO)/scripts/explore.sh --seconds $(EXPLORE_LONG_SECONDS)
+
+# The interleaving explorer on the engine, and its mutants (scripts/explore.sh).
+EXPLORE_SECONDS ?= 60
+EXPLORE_LONG_SECONDS ?= 1800
+explore:
+	@$(REPO)/scripts/explore.sh --seconds $(EXPLORE_SECONDS)
 
 -include $(FUZZ_CORE:.o=.d) $(FUZZ_BINS:=.d)
 

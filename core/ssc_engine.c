@@ -993,6 +993,8 @@ void ssc_env_cwrite_put(struct ssc_engine *e)
 }
 
 #ifndef SSC_ENV_PTHREAD
+void (*ssc_env_lock_wait)(struct ssc_spinlock *l);
+
 void ssc_env_lock_bug(struct ssc_spinlock *l)
 {
 	(void)l;

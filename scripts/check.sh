@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # check.sh [--scenarios "A B"] [--kernels "6.1 6.12"] [--jobs N]
-# What "make check" runs: build everything, run the unit tests and a short
-# fuzz run, run the VM scenarios on every kernel, and end with exactly one
+# What "make check" runs: build everything, run the unit tests, a short
+# fuzz run and the interleaving explorer, run the VM scenarios on every kernel, and end with exactly one
 # line
 #   N passed, N failed
 # counting unit test cases, fuzz harnesses and each scenario x kernel (a
@@ -60,6 +60,10 @@ if [ "$fb" = 0 ]; then
 	note "fuzzers (short run)"
 	RESULTS=$RES/fuzz.counts make -C "$REPO" --no-print-directory -s fuzz || true
 fi
+# The interleaving explorer on the engine (EXPLORE_SECONDS, default 60),
+# and its mutants: each case counts.
+note "interleaving explorer"
+RESULTS=$RES/explore.counts "$REPO/scripts/explore.sh" --seconds "${EXPLORE_SECONDS:-60}" || true
 step "build the module for $KVERS" make -C "$REPO" --no-print-directory KVERS="$KVERS" modules
 mb=$?
 
@@ -105,6 +109,15 @@ if [ -f "$RES/fuzz.counts" ]; then
 elif [ "$fb" = 0 ]; then
 	fail=$((fail + 1))
 	failures+=("fuzzers did not report")
+fi
+if [ -f "$RES/explore.counts" ]; then
+	read -r p f <"$RES/explore.counts"
+	pass=$((pass + p))
+	fail=$((fail + f))
+	[ "$f" = 0 ] || failures+=("explorer: $f failed")
+else
+	fail=$((fail + 1))
+	failures+=("explorer did not report")
 fi
 for r in "$RES"/vm/*/*.result; do
 	[ -f "$r" ] || continue

@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <ucontext.h>
 
 #include "ssdcache/ssc_core.h"
 #include "ssdcache/ssc_engine.h"
@@ -50,6 +51,9 @@
 #define X_MAX_CLIENTS	6
 #define X_LOG		256	/* events kept for the report */
 #define X_ERR_CACHE_FAIL 8	/* cache errors that fail the cache */
+#define X_STACK		(64 * 1024)
+#define X_MAX_TASKS	256
+#define X_MAX_SPINS	200000	/* resumes of blocked tasks: a deadlock */
 
 /* ------------------------------------------------------------ random */
 
@@ -186,10 +190,33 @@ struct x_cfg {
 	int ops;			/* per client */
 	uint32_t err_pct;		/* device I/O that fails, percent */
 	bool detach;			/* detach once, at a random moment */
+	uint32_t preempt;		/* percent of lock acquisitions that yield */
+};
+
+/*
+ * Every action that calls the engine runs as a task on a stack of its own
+ * (a coroutine): at each lock acquisition the engine calls
+ * ssc_env_lock_wait(), where a task may be preempted, and waits while
+ * another task holds the lock. So the scheduler interleaves not only whole
+ * engine calls but the critical sections inside them.
+ */
+enum x_act { ACT_EVENT, ACT_ISSUE, ACT_CLEANER };
+
+struct x_task {
+	enum x_act act;
+	struct x_event ev;
+	int client;
+	ucontext_t ctx;
+	void *stack;
+	bool done;
+	struct ssc_spinlock *wait;	/* blocked on it */
 };
 
 struct x_sim {
 	struct x_cfg cfg;
+	struct x_task *tasks[X_MAX_TASKS];	/* started, preempted */
+	unsigned int ntasks;
+	uint64_t spins;
 	struct ssc_engine e;
 	struct ssc_env_ops ops;
 	uint64_t step;
@@ -876,6 +903,7 @@ static void x_run_cleaner(void)
 	x_note("cleaner picks %u", job->nitems);
 	if (!job->nitems) {
 		free(job);
+		X->cleaning = false;
 		return;
 	}
 	X->cleaning = true;
@@ -946,14 +974,109 @@ static void x_issue_random(int client)
 
 /* ------------------------------------------------------------ schedules */
 
-/* Run one pending event chosen by the seed; false when none is left. */
+static ucontext_t x_sched_ctx;
+static struct x_task *x_cur;
+
+static void x_yield(struct x_task *t)
+{
+	swapcontext(&t->ctx, &x_sched_ctx);
+}
+
+static void x_lock_wait(struct ssc_spinlock *l)
+{
+	struct x_task *t = x_cur;
+
+	if (!t) {
+		if (l->held)
+			x_fail("a lock is held while no task runs");
+		return;
+	}
+	if (l->held && l->owner == t) {
+		x_fail("a task takes a lock it holds (self-deadlock)");
+		printf("ssc-explore: %s\n", X->why);
+		abort();
+	}
+	if (X->cfg.preempt && x_chance(X->cfg.preempt))
+		x_yield(t);
+	while (l->held) {
+		t->wait = l;
+		x_yield(t);
+	}
+	t->wait = NULL;
+	l->owner = t;
+}
+
+static void x_task_main(void)
+{
+	struct x_task *t = x_cur;
+	struct x_event *v = &t->ev;
+
+	switch (t->act) {
+	case ACT_EVENT:
+		if (v->type == EV_MAP)
+			x_exec(v->io, ssc_eng_map(&X->e, &v->io->r));
+		else if (v->type == EV_DEVIO)
+			x_run_devio(v);
+		else if (v->type == EV_WORK)
+			x_run_work(v);
+		if (v->type != EV_DEVIO)
+			free(v->data);
+		break;
+	case ACT_ISSUE:
+		x_issue_random(t->client);
+		break;
+	case ACT_CLEANER:
+		x_run_cleaner();
+		break;
+	}
+	t->done = true;
+}
+
+/* Run @t until it ends or yields. */
+static void x_switch(struct x_task *t)
+{
+	x_cur = t;
+	swapcontext(&x_sched_ctx, &t->ctx);
+	x_cur = NULL;
+	if (t->done) {
+		free(t->stack);
+		free(t);
+		return;
+	}
+	if (X->ntasks == X_MAX_TASKS) {
+		x_fail("too many preempted tasks");
+		return;
+	}
+	X->tasks[X->ntasks++] = t;
+}
+
+static void x_start(enum x_act act, const struct x_event *v, int client)
+{
+	struct x_task *t = calloc(1, sizeof(*t));
+
+	t->act = act;
+	if (v)
+		t->ev = *v;
+	t->client = client;
+	t->stack = malloc(X_STACK);
+	getcontext(&t->ctx);
+	t->ctx.uc_stack.ss_sp = t->stack;
+	t->ctx.uc_stack.ss_size = X_STACK;
+	t->ctx.uc_link = &x_sched_ctx;
+	makecontext(&t->ctx, x_task_main, 0);
+	X->step++;
+	x_switch(t);
+	x_check_unique();
+}
+
+/* Run one step chosen by the seed; false when nothing is left to run. */
 static bool x_step(void)
 {
-	struct x_event v;
 	unsigned int i, n = 0;
+	struct x_event v;
 	int c;
 
-	/* clients, cleaner and detach are events too, when possible */
+	/* clients, cleaner and detach are choices too, when possible */
 	for (c = 0; c < X->cfg.clients; c++)
 		if (!X->cl[c].busy && X->cl[c].left)
 			n++;
@@ -961,22 +1084,29 @@ static bool x_step(void)
 		n++;
 	if (X->cfg.detach && !X->e.detached)
 		n++;
-	n += X->nev;
+	n += X->nev + X->ntasks;
 	if (!n)
 		return false;
 	i = x_below(n);
+	if (i < X->ntasks) {
+		struct x_task *t = X->tasks[i];
+
+		X->tasks[i] = X->tasks[--X->ntasks];
+		if (t->wait && t->wait->held) {
+			if (++X->spins > X_MAX_SPINS)
+				x_fail("deadlock: tasks wait for locks nobody releases");
+		} else {
+			X->spins = 0;
+		}
+		x_switch(t);
+		x_check_unique();
+		return true;
+	}
+	i -= X->ntasks;
 	if (i < X->nev) {
 		v = X->ev[i];
 		X->ev[i] = X->ev[--X->nev];
-		X->step++;
-		if (v.type == EV_MAP)
-			x_exec(v.io, ssc_eng_map(&X->e, &v.io->r));
-		else if (v.type == EV_DEVIO)
-			x_run_devio(&v);
-		else if (v.type == EV_WORK)
-			x_run_work(&v);
-		free(v.type == EV_DEVIO ? NULL : v.data);
-		x_check_unique();
+		x_start(ACT_EVENT, &v, 0);
 		return true;
 	}
 	i -= X->nev;
@@ -985,15 +1115,15 @@ static bool x_step(void)
 			continue;
 		if (!i--) {
 			X->cl[c].left--;
-			x_issue_random(c);
-			x_check_unique();
+			X->cl[c].busy = true;
+			x_start(ACT_ISSUE, NULL, c);
 			return true;
 		}
 	}
 	if (!X->cleaning && ssc_counter_read(&X->e.c.nr_dirty)) {
 		if (!i--) {
-			X->step++;
-			x_run_cleaner();
+			X->cleaning = true;
+			x_start(ACT_CLEANER, NULL, 0);
 			return true;
 		}
 	}
@@ -1050,7 +1180,8 @@ static void x_final(void)
 	/* errors off: the cleaner must now write everything back */
 	X->cfg.err_pct = 0;
 	while (!X->failed && ssc_counter_read(&X->e.c.nr_dirty) && guard++ < 64) {
-		x_run_cleaner();
+		if (!X->cleaning)
+			x_start(ACT_CLEANER, NULL, 0);
 		x_run_all();
 	}
 	if (X->failed)
@@ -1109,6 +1240,7 @@ static void x_cfg_random(struct x_cfg *c)
 	c->ops = 8 + x_below(40);
 	c->err_pct = x_chance(25) ? 1 + x_below(5) : 0;
 	c->detach = x_chance(10);
+	c->preempt = x_chance(20) ? 0 : 1 + x_below(50);
 }
 
 /* Run the schedule of @seed; returns 0 if it passed. */
@@ -1154,14 +1286,15 @@ static int x_schedule(uint64_t seed, bool trace, bool quiet)
 	for (k = 0; k < s->cfg.clients; k++)
 		s->cl[k].left = s->cfg.ops;
 	if (trace)
-		printf("seed %" PRIu64 ": mode %s policy %s opts 0x%x block %u sets %u assoc %u origin %u hot %u clients %d ops %d errors %u%% detach %d stripes %u\n",
+		printf("seed %" PRIu64 ": mode %s policy %s opts 0x%x block %u sets %u assoc %u origin %u hot %u clients %d ops %d errors %u%% detach %d preempt %u%% stripes %u\n",
 		       seed, ssc_mode_name(s->cfg.mode),
 		       ssc_policy_name(s->cfg.policy), s->cfg.opts,
 		       s->cfg.block_sectors, s->cfg.sets, s->cfg.assoc,
 		       s->cfg.origin_blocks, s->cfg.hot_blocks, s->cfg.clients,
 		       s->cfg.ops, s->cfg.err_pct, s->cfg.detach,
-		       s->e.stripe_mask + 1);
+		       s->cfg.preempt, s->e.stripe_mask + 1);
 
+	ssc_env_lock_wait = x_lock_wait;
 	x_run_all();
 	if (!s->failed)
 		x_check_idle();
@@ -1175,11 +1308,12 @@ static int x_schedule(uint64_t seed, bool trace, bool quiet)
 		uint64_t from = s->nlog > X_LOG ? s->nlog - X_LOG : 0;
 
 		printf("ssc-explore: seed %" PRIu64 " FAILED: %s\n", seed, s->why);
-		printf("  mode %s policy %s opts 0x%x block %u sets %u assoc %u origin %u hot %u clients %d errors %u%% detach %d\n",
+		printf("  mode %s policy %s opts 0x%x block %u sets %u assoc %u origin %u hot %u clients %d errors %u%% detach %d preempt %u%%\n",
 		       ssc_mode_name(s->cfg.mode), ssc_policy_name(s->cfg.policy),
 		       s->cfg.opts, s->cfg.block_sectors, s->cfg.sets,
 		       s->cfg.assoc, s->cfg.origin_blocks, s->cfg.hot_blocks,
-		       s->cfg.clients, s->cfg.err_pct, s->cfg.detach);
+		       s->cfg.clients, s->cfg.err_pct, s->cfg.detach,
+		       s->cfg.preempt);
 		if (!trace) {
 			printf("  last events (replay: ssc-explore --seed %" PRIu64 " --trace):\n", seed);
 			for (i = from; i < s->nlog; i++)
@@ -1188,6 +1322,10 @@ static int x_schedule(uint64_t seed, bool trace, bool quiet)
 	}
 	for (i = 0; i < s->nev; i++)
 		free(s->ev[i].data);
+	for (i = 0; i < s->ntasks; i++) {
+		free(s->tasks[i]->stack);
+		free(s->tasks[i]);
+	}
 	for (i = 0; i < s->origin_sect; i++) {
 		free(s->sec[i].w);
 		free(s->sec[i].r);

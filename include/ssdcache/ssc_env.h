@@ -84,14 +84,30 @@ struct ssc_spinlock {
  */
 struct ssc_spinlock {
 	int held;
+	void *owner;		/* for ssc_env_lock_wait's caller */
 };
 
 void ssc_env_lock_bug(struct ssc_spinlock *l);
-#define ssc_spin_init(l)	((l)->held = 0)
-#define ssc_spin_lock(l, flags) \
-	do { (void)(flags); if ((l)->held++) ssc_env_lock_bug(l); } while (0)
-#define ssc_spin_unlock(l, flags) \
-	do { (void)(flags); if (--(l)->held) ssc_env_lock_bug(l); } while (0)
+/*
+ * Called before every lock is taken when set: the explorer's scheduler
+ * preempts there, and waits while another of its tasks holds @l.
+ */
+extern void (*ssc_env_lock_wait)(struct ssc_spinlock *l);
+#define ssc_spin_init(l)	((l)->held = 0, (l)->owner = NULL)
+#define ssc_spin_lock(l, flags)					\
+	do {							\
+		(void)(flags);					\
+		if (ssc_env_lock_wait)				\
+			ssc_env_lock_wait(l);			\
+		if ((l)->held++)				\
+			ssc_env_lock_bug(l);			\
+	} while (0)
+#define ssc_spin_unlock(l, flags)				\
+	do {							\
+		(void)(flags);					\
+		if (--(l)->held)				\
+			ssc_env_lock_bug(l);			\
+	} while (0)
 #endif
 
 /* The allocator pair ssc_cache_init()/ssc_cache_exit() take, on libc. */
