@@ -29,6 +29,7 @@
 
 #include "ssdcache/ssc_core.h"
 #include "ssdcache/ssc_format.h"
+#include "ssdcache/ssc_engine.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -407,11 +408,46 @@ struct sim_stats {
 };
 
 struct sim {
-	struct ssc_cache c;
+	struct ssc_engine e;		/* the module's I/O engine */
+	struct ssc_env_ops ops;
 	struct sim_opts o;
-	uint64_t clock;
+	uint64_t ev[SSC_NR_STATS];	/* the engine's counters */
 	struct sim_stats st;
 };
+
+/* The engine's counters are the module's status counters. */
+static void sim_env_stat(struct ssc_engine *e, enum ssc_stat st)
+{
+	struct sim *s = (struct sim *)e;	/* e is the first member */
+
+	s->ev[st]++;
+	switch (st) {
+	case SSC_ST_READ_HITS:
+		s->st.read_hits++;
+		break;
+	case SSC_ST_READ_MISSES:
+		s->st.read_misses++;
+		break;
+	case SSC_ST_WRITE_HITS:
+		s->st.write_hits++;
+		break;
+	case SSC_ST_WRITE_MISSES:
+		s->st.write_misses++;
+		break;
+	case SSC_ST_WRITE_SKIP:
+		s->st.write_skip++;
+		break;
+	case SSC_ST_EVICTIONS:
+		s->st.evictions++;
+		break;
+	case SSC_ST_WRITE_INVALID:
+	case SSC_ST_WRITE_CANCEL:
+		s->st.invalidations++;
+		break;
+	default:
+		break;
+	}
+}
 
 int sim_init(struct sim *s, const struct sim_opts *o, uint64_t origin_sectors,
 	     const char **err)
@@ -435,133 +471,85 @@ int sim_init(struct sim *s, const struct sim_opts *o, uint64_t origin_sectors,
 	}
 	if (rc)
 		return rc;
-	rc = ssc_cache_init(&s->c, &g, o->policy, ssc_user_zalloc, NULL);
-	if (rc)
+	rc = ssc_eng_init(&s->e, &g, o->policy, o->mode, o->opts,
+			  ssc_eng_nstripes(&g), ssc_user_zalloc, NULL);
+	if (rc) {
+		ssc_eng_exit(&s->e, ssc_user_release, NULL);
 		*err = "out of memory";
-	return rc;
+		return rc;
+	}
+	s->ops.stat = sim_env_stat;
+	s->e.env = &s->ops;
+	return 0;
 }
 
 void sim_exit(struct sim *s)
 {
-	ssc_cache_exit(&s->c, ssc_user_release, NULL);
+	ssc_eng_exit(&s->e, ssc_user_release, NULL);
 }
 
-static uint64_t sim_lookup(struct sim *s, uint64_t ob, const uint64_t *sets,
-			   unsigned int nsets, bool touch)
+/*
+ * One piece of @nsect sectors at @sector, within one cache block: the
+ * engine's plan, carried out with every I/O succeeding at once. Write-
+ * behinds are eager and done at once (nothing stays dirty).
+ */
+static void sim_piece(struct sim *s, uint64_t sector, uint32_t nsect,
+		      bool write)
 {
-	unsigned int i;
-	uint64_t way;
-
-	for (i = 0; i < nsets; i++) {
-		way = ssc_set_find(&s->c, sets[i], ob);
-		if (way != SSC_NO_BLOCK) {
-			if (touch)
-				ssc_way_touch(&s->c, way, ++s->clock);
-			return way;
-		}
-	}
-	return SSC_NO_BLOCK;
-}
-
-/* The target's ssc_alloc(): free ways first in probe order, else the best victim. */
-static uint64_t sim_alloc(struct sim *s, uint64_t ob, const uint64_t *sets,
-			  unsigned int nsets, bool may_evict)
-{
-	uint64_t best = SSC_NO_BLOCK, best_score = ~0ull, score, way;
-	unsigned int i;
-
-	for (i = 0; i < nsets; i++) {
-		way = ssc_set_candidate(&s->c, sets[i], may_evict, &score);
-		if (way != SSC_NO_BLOCK && score < best_score) {
-			best = way;
-			best_score = score;
-			if (!score)
-				break;
-		}
-	}
-	if (best == SSC_NO_BLOCK)
-		return best;
-	if (ssc_way_install(&s->c, best, ob, ++s->clock))
-		s->st.evictions++;
-	return best;
-}
-
-/* One piece: [first, first + n) sub-blocks of origin block @ob. */
-static void sim_piece(struct sim *s, uint64_t ob, uint32_t first, uint32_t n,
-		      uint32_t nsect, bool write)
-{
-	uint64_t sets[SSC_MAX_ASSOC + 1];
-	unsigned int nsets = ssc_probe_sets(&s->c.g, ob, sets);
-	uint64_t way;
+	struct ssc_fill_ref f;
+	struct ssc_req r;
+	enum ssc_plan p;
 
 	if (write && s->o.writes_as_reads)
 		write = false;
-	if (!write) {
-		way = sim_lookup(s, ob, sets, nsets, true);
-		if (way != SSC_NO_BLOCK &&
-		    ssc_classify_read(&s->c, way, first, n) == SSC_READ_HIT) {
-			s->st.read_hits++;
-			s->st.read_hit_sectors += nsect;
-			return;
-		}
-		s->st.read_misses++;
+	ssc_eng_req_init(&s->e, &r, write ? SSC_OP_WRITE : SSC_OP_READ,
+			 sector, nsect, false);
+	p = ssc_eng_map(&s->e, &r);
+	switch (p) {
+	case SSC_PLAN_READ_CACHE:
+		s->st.read_hit_sectors += nsect;
+		ssc_eng_read_hit_end(&s->e, &r, false);
+		break;
+	case SSC_PLAN_READ_ORIGIN:
 		s->st.read_miss_sectors += nsect;
-		if (way == SSC_NO_BLOCK)
-			way = sim_alloc(s, ob, sets, nsets, true);
-		if (way != SSC_NO_BLOCK && ssc_fill_start(&s->c, way, first, n))
-			ssc_fill_done(&s->c, way, first, n, true);
-		return;
+		if (ssc_eng_read_miss_end(&s->e, &r, false, &f))
+			ssc_eng_fill_end(&s->e, &f, true);
+		break;
+	case SSC_PLAN_ORIGIN:
+		ssc_eng_origin_end(&s->e, &r, false);
+		break;
+	case SSC_PLAN_WRITE_ASYNC:
+		ssc_eng_async_lookup(&s->e, &r);
+		/* fall through */
+	case SSC_PLAN_WRITE_CACHE:
+	case SSC_PLAN_WRITE_BOTH:
+		r.eager = r.writeback;
+		if (ssc_eng_write_end(&s->e, &r, &f) == SSC_WEND_BEHIND)
+			ssc_eng_wb_end(&s->e, &f, true);
+		break;
+	default:
+		/* nothing is ever busy or dirty here */
+		fprintf(stderr, "ssc-sim: unexpected plan %d\n", (int)p);
+		abort();
 	}
-	if (s->o.mode == SSC_READCACHE) {
-		way = sim_lookup(s, ob, sets, nsets, false);
-		if (way != SSC_NO_BLOCK) {
-			s->st.write_hits++;
-			s->st.invalidations++;
-			ssc_invalidate(&s->c, way, first, n);
-		} else {
-			s->st.write_misses++;
-		}
-		return;
-	}
-	way = sim_lookup(s, ob, sets, nsets, true);
-	if (way != SSC_NO_BLOCK) {
-		s->st.write_hits++;
-	} else {
-		s->st.write_misses++;
-		if (s->o.opts & SSC_OPT_SKIP_WRITE_INSERT) {
-			s->st.write_skip++;
-			return;
-		}
-		way = sim_alloc(s, ob, sets, nsets,
-				!!(s->o.opts & SSC_OPT_EVICT_ON_WRITE));
-		if (way == SSC_NO_BLOCK) {
-			s->st.write_skip++;
-			return;
-		}
-	}
-	/* the write-behind of writeback mode is taken as done at once */
-	ssc_write_done(&s->c, way, first, n, false);
 }
 
-/* Split a request at cache-block boundaries (and round to sub-blocks). */
+/* Round a request to logical blocks and split it at cache-block boundaries. */
 void sim_access(struct sim *s, uint64_t sector, uint32_t nsect, bool write)
 {
-	const struct ssc_geom *g = &s->c.g;
+	const struct ssc_geom *g = &s->e.c.g;
 	uint64_t end = sector + nsect;
 
+	/* a device of this logical block size only sees whole blocks */
+	sector &= ~(uint64_t)(g->sub_sectors - 1);
+	end = (end + g->sub_sectors - 1) & ~(uint64_t)(g->sub_sectors - 1);
 	if (end > g->origin_sectors)
 		end = g->origin_sectors;
 	while (sector < end) {
-		uint64_t ob = sector >> g->block_shift;
-		uint64_t bend = (ob + 1) << g->block_shift;
+		uint64_t bend = ((sector >> g->block_shift) + 1) << g->block_shift;
 		uint64_t pend = end < bend ? end : bend;
-		uint32_t off = (uint32_t)(sector - (ob << g->block_shift));
-		uint32_t first = off >> g->sub_shift;
-		uint32_t last = (uint32_t)((pend - (ob << g->block_shift) +
-					    g->sub_sectors - 1) >> g->sub_shift);
 
-		sim_piece(s, ob, first, last - first, (uint32_t)(pend - sector),
-			  write);
+		sim_piece(s, sector, (uint32_t)(pend - sector), write);
 		sector = pend;
 	}
 }
@@ -904,15 +892,15 @@ static void run_one(const struct sim_trace *t, struct sim_opts *o,
 	for (size_t i = 0; i < t->n; i++)
 		sim_access(&s, t->r[i].sector, t->r[i].nsect, t->r[i].write);
 	if (do_refs) {
-		lru = sim_ref_lru(refs, s.c.g.nr_ways);
-		opt = sim_ref_opt(refs, s.c.g.nr_ways);
+		lru = sim_ref_lru(refs, s.e.c.g.nr_ways);
+		opt = sim_ref_opt(refs, s.e.c.g.nr_ways);
 	}
 	acc = s.st.read_hits + s.st.read_misses;
 	if (hit_out)
 		*hit_out = acc ? (double)s.st.read_hits / (double)acc : 0;
 	if (csv) {
 		printf("%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.4f,%.4f",
-		       o->cache_bytes, s.c.g.nr_ways, s.st.read_hits, s.st.read_misses,
+		       o->cache_bytes, s.e.c.g.nr_ways, s.st.read_hits, s.st.read_misses,
 		       acc ? (double)s.st.read_misses / (double)acc : 0,
 		       (s.st.read_hit_sectors + s.st.read_miss_sectors) ?
 		       (double)s.st.read_miss_sectors /
@@ -924,7 +912,7 @@ static void run_one(const struct sim_trace *t, struct sim_opts *o,
 	} else {
 		printf("cache: %" PRIu64 " bytes, %" PRIu64 " blocks of %u sectors, %" PRIu64
 		       " sets, assoc %u, %s, %s, lbs %u%s\n",
-		       o->cache_bytes, s.c.g.nr_ways, o->block_sectors, s.c.g.nr_sets,
+		       o->cache_bytes, s.e.c.g.nr_ways, o->block_sectors, s.e.c.g.nr_sets,
 		       o->assoc, ssc_policy_name(o->policy), ssc_mode_name(o->mode), o->lbs,
 		       o->writes_as_reads ? ", writes counted as reads" : "");
 		printf("read_hits %" PRIu64 " read_misses %" PRIu64 " write_hits %" PRIu64
@@ -940,7 +928,7 @@ static void run_one(const struct sim_trace *t, struct sim_opts *o,
 		if (do_refs)
 			printf("reference, %" PRIu64 " blocks fully associative, %zu block accesses: "
 			       "LRU miss ratio %.4f, OPT miss ratio %.4f\n",
-			       s.c.g.nr_ways, refs->n,
+			       s.e.c.g.nr_ways, refs->n,
 			       refs->n ? (double)lru / (double)refs->n : 0,
 			       refs->n ? (double)opt / (double)refs->n : 0);
 	}

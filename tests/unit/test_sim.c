@@ -26,7 +26,7 @@ static void one_set(struct sim *s, enum ssc_policy p, uint32_t lbs,
 	const char *err;
 
 	assert_int_equal(sim_init(s, &o, 1 << 20, &err), 0);
-	assert_int_equal(s->c.g.nr_sets, 1);
+	assert_int_equal(s->e.c.g.nr_sets, 1);
 }
 
 static void rd(struct sim *s, uint64_t block)
