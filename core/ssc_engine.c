@@ -153,13 +153,12 @@ static void eng_wake(struct ssc_engine *e, struct ssc_eng_stripe *s,
 		s->wait_head = NULL;
 		s->wait_tail = NULL;
 		s->st.waiters = 0;
+		for (r = list; r; r = r->next)
+			r->retry = true;
 	}
 	ssc_spin_unlock(&s->lock, flags);
-	if (!list)
-		return;
-	for (r = list; r; r = r->next)
-		r->retry = true;
-	ssc_env_requeue(e, list);
+	if (list)
+		ssc_env_requeue(e, list);
 }
 
 static bool eng_lock_get(struct ssc_engine *e, struct ssc_req *r,
@@ -383,10 +382,11 @@ static enum ssc_plan eng_read_locked(struct ssc_engine *e, struct ssc_req *r,
 static enum ssc_plan eng_map_read(struct ssc_engine *e, struct ssc_req *r)
 {
 	enum ssc_lock_mode mode = r->want_excl ? SSC_LK_EXCL : SSC_LK_SHARED;
-	bool fill_ok = false;
+	bool fill_ok = false, first = !r->retry;
 
+	/* once queued, @r is the waker's: read nothing of it after that */
 	if (!eng_lock_get(e, r, mode, &fill_ok)) {
-		if (!r->retry)
+		if (first)
 			ssc_env_stat(e, SSC_ST_READ_BUSY);
 		return SSC_PLAN_QUEUED;
 	}
@@ -821,7 +821,7 @@ static enum ssc_plan eng_origin_only(struct ssc_engine *e, struct ssc_req *r,
 static enum ssc_plan eng_map_write(struct ssc_engine *e, struct ssc_req *r)
 {
 	uint32_t opts = e->opts;
-	bool cache_writes, may_bypass;
+	bool cache_writes, may_bypass, first;
 
 	/*
 	 * Counted before detached is read, so that detach, which sets it
@@ -839,8 +839,9 @@ static enum ssc_plan eng_map_write(struct ssc_engine *e, struct ssc_req *r)
 	if (!cache_writes)
 		eng_cwrite_put(e, r);
 
+	first = !r->retry;
 	if (!eng_lock_get_write(e, r, may_bypass)) {
-		if (!r->retry)
+		if (first)
 			ssc_env_stat(e, SSC_ST_WRITE_BUSY);
 		return SSC_PLAN_QUEUED;
 	}

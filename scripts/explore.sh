@@ -7,7 +7,9 @@
 # for each tests/explore/mutants/*.patch, a copy of core/ with that defect
 # put back (the contract issue's defects 3 and 4, and the double failure
 # the explorer itself found), built with the explorer under build/explore/;
-# each must be caught within M seconds (default 30).
+# each must be caught within M seconds (default 30). tests/explore/tsan.c
+# runs the engine under real threads and ThreadSanitizer: it must run
+# clean, and catch the tsan-*.patch mutants.
 # Prints a line per case and "explore: N passed, N failed"; with
 # RESULTS=FILE also writes "N M" (passed, failed) there. Exit status 0 if
 # nothing failed.
@@ -37,6 +39,22 @@ build() {	# build DIR: ssc-explore from DIR/core and the tree's headers
 		"$d"/core/*.c "$REPO/tools/ssc-explore.c" 2>"$d/build.log"
 }
 
+build_tsan() {	# build_tsan DIR: the real-threads harness, ThreadSanitizer
+	local d=$1
+	$CC -O1 -g -fsanitize=thread -DSSC_ENV_PTHREAD -I"$d/include" \
+		-o "$d/tsan" "$d"/core/*.c "$REPO/tests/explore/tsan.c" \
+		-lpthread 2>"$d/build.log"
+}
+
+# run_tsan DIR: 0 when it ran clean (no report, exit 0)
+run_tsan() {
+	local out rc
+	out=$(TSAN_OPTIONS=halt_on_error=0 timeout 300 "$1/tsan" 2>&1)
+	rc=$?
+	TSAN_OUT=$out
+	[ "$rc" = 0 ] && ! grep -q 'WARNING: ThreadSanitizer' <<<"$out"
+}
+
 W=$BUILD/explore
 rm -rf "$W"
 mkdir -p "$W/engine"
@@ -51,12 +69,34 @@ else
 	if [ "$rc" = 0 ]; then ok "engine: ${out##*ssc-explore: }"; else ko "engine"; fi
 fi
 
+# The engine's own locking, under real threads and ThreadSanitizer.
+if ! build_tsan "$W/engine"; then
+	cat "$W/engine/build.log"
+	ko "threads (ThreadSanitizer): build"
+elif run_tsan "$W/engine"; then
+	ok "threads (ThreadSanitizer): $(grep -c 'requests done' <<<"$TSAN_OUT") configurations clean"
+else
+	echo "$TSAN_OUT" | head -80
+	ko "threads (ThreadSanitizer)"
+fi
+
 for p in "$REPO"/tests/explore/mutants/*.patch; do
 	[ -f "$p" ] || continue
 	m=$(basename "$p" .patch)
 	d=$W/$m
 	mkdir -p "$d"
 	cp -r "$REPO/core" "$REPO/include" "$d/"
+	if [ "${m#tsan-}" != "$m" ]; then
+		# a mutant for the threads harness: ThreadSanitizer must report
+		if ! (cd "$d" && patch -s -p1 <"$p") || ! build_tsan "$d"; then
+			ko "mutant $m (does not apply or build)"
+		elif run_tsan "$d"; then
+			ko "mutant $m not caught by ThreadSanitizer"
+		else
+			ok "mutant $m caught: $(grep -m1 'SUMMARY: ThreadSanitizer' <<<"$TSAN_OUT")"
+		fi
+		continue
+	fi
 	if ! (cd "$d" && patch -s -p1 <"$p") || ! build "$d"; then
 		ko "mutant $m (does not apply or build)"
 		continue
