@@ -352,6 +352,18 @@ static void eng_req_put_way(struct ssc_engine *e, struct ssc_req *r)
 	r->way = SSC_NO_BLOCK;
 }
 
+/* Drop the valid but clean sub-blocks of [first, first + n) of @way. */
+static void eng_drop_clean(struct ssc_engine *e, uint64_t way, uint32_t first,
+			   uint32_t n)
+{
+	uint32_t i;
+
+	for (i = first; i < first + n; i++)
+		if (!ssc_range_any(&e->c, way, SSC_DIRTY, i, 1))
+			ssc_range_clear(&e->c, way, SSC_VALID, i, 1);
+	ssc_env_md_changed(e, way);
+}
+
 /* ---- reads ---- */
 
 /*
@@ -488,10 +500,12 @@ enum ssc_plan ssc_eng_read_hit_end(struct ssc_engine *e, struct ssc_req *r,
 	if (way != SSC_NO_BLOCK) {
 		ssc_spin_lock(eng_way_lock(e, way), flags);
 		dirty = ssc_range_any(&e->c, way, SSC_DIRTY, r->first, r->n);
-		if (!ssc_way_any(&e->c, way, SSC_DIRTY)) {
-			ssc_invalidate(&e->c, way, r->first, r->n);
-			ssc_env_md_changed(e, way);
-		}
+		/*
+		 * The cache failed to read it: the clean part is read from
+		 * the origin from now on (or every read would fail here
+		 * again); a dirty part is the only copy and stays.
+		 */
+		eng_drop_clean(e, way, r->first, r->n);
 		ssc_spin_unlock(eng_way_lock(e, way), flags);
 		eng_put_way(e, way);
 	}
@@ -565,18 +579,6 @@ static void eng_write_drop(struct ssc_engine *e, struct ssc_req *r,
 	     ssc_range_any(&e->c, way, SSC_DIRTY, r->first, r->n)))
 		r->need_commit = true;
 	ssc_cancel(&e->c, way, r->first, r->n);
-	ssc_env_md_changed(e, way);
-}
-
-/* Drop the valid but clean sub-blocks of [first, first + n) of @way. */
-static void eng_drop_clean(struct ssc_engine *e, uint64_t way, uint32_t first,
-			   uint32_t n)
-{
-	uint32_t i;
-
-	for (i = first; i < first + n; i++)
-		if (!ssc_range_any(&e->c, way, SSC_DIRTY, i, 1))
-			ssc_range_clear(&e->c, way, SSC_VALID, i, 1);
 	ssc_env_md_changed(e, way);
 }
 
@@ -914,7 +916,7 @@ unsigned int ssc_eng_clean_pick(struct ssc_engine *e, uint64_t *cursor,
 		bool ok;
 
 		w = *cursor;
-		*cursor = (w + 1) % nr_ways;
+		*cursor = w + 1 < nr_ways ? w + 1 : 0;
 		ssc_spin_lock(eng_way_lock(e, w), flags);
 		ob = e->c.ways[w].oblock;
 		ok = ob != SSC_NO_BLOCK && ssc_way_any(&e->c, w, SSC_DIRTY);
@@ -967,18 +969,16 @@ void ssc_env_md_changed(struct ssc_engine *e, uint64_t way)
 
 void ssc_env_requeue(struct ssc_engine *e, struct ssc_req *list)
 {
-	struct ssc_req *r, *next;
-
 	if (e->env && e->env->requeue) {
 		e->env->requeue(e, list);
 		return;
 	}
-	/* one thread, nothing else in flight: map each again at once */
-	for (r = list; r; r = next) {
-		next = r->next;
-		r->next = NULL;
-		(void)ssc_eng_map(e, r);
-	}
+	/*
+	 * Without a requeue hook nothing may ever wait (ssc-sim: one
+	 * request at a time): a plan mapped here would be lost with the
+	 * lock and the way reference it holds.
+	 */
+	abort();
 }
 
 void ssc_env_cwrite_get(struct ssc_engine *e)

@@ -900,8 +900,12 @@ static int ssc_exec(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio,
 		remap_origin(sc, bio);
 		return DM_MAPIO_REMAPPED;
 	case SSC_PLAN_KILL:
+		io->kind = IO_NONE;
+		return DM_MAPIO_KILL;
 	case SSC_PLAN_DONE:
 	default:
+		/* the engine never plans these for a request it maps */
+		WARN_ON_ONCE(1);
 		io->kind = IO_NONE;
 		return DM_MAPIO_KILL;
 	}

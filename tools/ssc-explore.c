@@ -114,10 +114,12 @@ struct x_io {
 	uint32_t *buf;			/* read data */
 	int pending;			/* device halves in flight */
 	bool cerr, oerr;
-	bool failed;			/* the client sees an error */
-	bool need_commit;
-	bool retry_origin;		/* a failed cache read re-read the origin */
+	bool err_ok;			/* a device error may fail it */
 };
+
+/* A sector's content before the run: its own value, on the origin only. */
+#define X_INIT(s)	(0x40000000u + (uint32_t)(s))
+#define X_POISON	0xdeadbeefu	/* the cache device's initial content */
 
 enum x_ev {
 	EV_ISSUE,		/* a client issues its next request */
@@ -362,11 +364,12 @@ static bool x_allowed(uint64_t sector, uint32_t val, uint64_t ti, uint64_t tc,
 	uint64_t ytc = 0;
 	uint32_t i;
 
-	if (val) {
+	if (val != X_INIT(sector)) {
 		struct x_write *y;
 
-		if (val >= X->nw) {
-			*why = "a value never written";
+		if (!val || val >= X->nw) {
+			*why = val == X_POISON ? "the cache device's initial content" :
+			       "a value never written to it (another sector's initial content, or garbage)";
 			return false;
 		}
 		y = &X->w[val];
@@ -411,9 +414,10 @@ static void x_check_read(struct x_io *io, uint64_t tc)
 
 		if (!x_allowed(s, io->buf[i], io->ti, tc, &why)) {
 			x_fail("read [%" PRIu64 "+%u] issued at %" PRIu64
-			       ": sector %" PRIu64 " holds write %u: %s",
-			       io->sector, io->nsect, io->ti, s, io->buf[i],
-			       why);
+			       ": sector %" PRIu64 " holds %s %u: %s",
+			       io->sector, io->nsect, io->ti, s,
+			       io->buf[i] == X_INIT(s) ? "its initial content, not write" : "write",
+			       io->buf[i] == X_INIT(s) ? 0 : io->buf[i], why);
 			return;
 		}
 	}
@@ -489,6 +493,10 @@ static void x_complete(struct x_io *io, bool error)
 	struct x_client *c = &X->cl[io->client];
 
 	X->step++;
+	if (error && !io->err_ok)
+		x_fail("%s [%" PRIu64 "+%u] issued at %" PRIu64 " failed, but no device error made that necessary",
+		       io->kind == XK_READ ? "read" : "write", io->sector,
+		       io->nsect, io->ti);
 	if (io->kind == XK_READ) {
 		if (!error)
 			x_check_read(io, X->step);
@@ -565,9 +573,10 @@ static void x_exec(struct x_io *io, enum ssc_plan p)
 	free(vals);
 }
 
+/* What the target's ssc_write_endio does: a commit first for some FUA writes. */
 static void x_end_write(struct x_io *io)
 {
-	if (io->need_commit || io->r.need_commit) {
+	if (!io->oerr && io->r.need_commit) {
 		io->r.need_commit = false;
 		x_work(W_COMMIT, io);
 		return;
@@ -658,11 +667,13 @@ static void x_job_done(struct x_job *job)
 	case JOB_DEMAND: {
 		struct x_io *io = job->io;
 
-		if (!job->error)
+		if (!job->error) {
 			ssc_eng_dirty_cleaned(&X->e, io->r.way,
 					      job->items[0].snap);
-		else
+		} else {
 			X->stats[SSC_ST_ORIGIN_ERRORS]++;
+			io->err_ok = true;	/* the write-back it needs failed */
+		}
 		x_exec(io, ssc_eng_demand_clean_end(&X->e, &io->r, job->error));
 		break;
 	}
@@ -701,7 +712,16 @@ static void x_run_devio(struct x_event *v)
 	} else if (!err) {
 		memcpy(v->data, d + v->start, v->n * sizeof(uint32_t));
 	}
-	/* errors are counted by the engine where it sees them */
+	/*
+	 * Errors are counted by the engine where it sees them. An origin
+	 * error may fail the I/O it belongs to; a cache error only where the
+	 * cache holds the only copy of what a read needs.
+	 */
+	if (err && io && v->dev == DEV_ORIGIN)
+		io->err_ok = true;
+	if (err && io && v->cb == CB_READ_HIT &&
+	    ssc_range_any(&X->e.c, io->r.way, SSC_DIRTY, io->r.first, io->r.n))
+		io->err_ok = true;
 	switch (v->cb) {
 	case CB_READ_HIT:
 		if (!err)
@@ -757,12 +777,11 @@ static void x_run_devio(struct x_event *v)
 			x_env_stat(&X->e, SSC_ST_CACHE_ERRORS);
 		break;
 	case CB_ORIGIN:
-		if (ssc_eng_origin_end(&X->e, &io->r, err)) {
+		io->oerr = err;
+		if (ssc_eng_origin_end(&X->e, &io->r, err))
 			x_work(W_COMMIT, io);
-			io->oerr = false;
-		} else {
+		else
 			x_complete(io, err);
-		}
 		break;
 	case CB_HALF:
 		if (err) {
@@ -1279,6 +1298,10 @@ static int x_schedule(uint64_t seed, bool trace, bool quiet)
 	s->e.env = &s->ops;
 	s->origin = calloc(s->origin_sect, sizeof(uint32_t));
 	s->cache = calloc(s->cache_sect, sizeof(uint32_t));
+	for (i = 0; i < s->origin_sect; i++)
+		s->origin[i] = X_INIT(i);
+	for (i = 0; i < s->cache_sect; i++)
+		s->cache[i] = X_POISON;
 	s->sec = calloc(s->origin_sect, sizeof(*s->sec));
 	s->capw = 64;
 	s->w = calloc(s->capw, sizeof(*s->w));

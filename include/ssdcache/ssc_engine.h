@@ -300,8 +300,8 @@ void ssc_env_cwrite_put(struct ssc_engine *e);
 #ifndef __KERNEL__
 /*
  * In userspace the hooks above call these, through e->env (each may be
- * NULL: stat, md_changed and the cwrite pair then do nothing, requeue maps
- * each request again at once).
+ * NULL: stat, md_changed and the cwrite pair then do nothing; without
+ * requeue no request may ever wait, and the program aborts if one does).
  */
 struct ssc_env_ops {
 	void (*stat)(struct ssc_engine *e, enum ssc_stat s);
