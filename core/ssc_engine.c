@@ -881,6 +881,52 @@ enum ssc_plan ssc_eng_map(struct ssc_engine *e, struct ssc_req *r)
 	return eng_map_write(e, r);
 }
 
+/* ---- metadata commits ---- */
+
+void ssc_eng_md_encode(struct ssc_engine *e, uint64_t from, uint64_t to,
+		       void (*encode)(const struct ssc_cache *c, uint64_t from,
+				      uint64_t to, void *arg),
+		       void *arg)
+{
+	unsigned long flags = 0;
+	uint64_t w;
+
+	ssc_spin_lock(eng_way_lock(e, from), flags);
+	encode(&e->c, from, to, arg);
+	for (w = from; w < to; w++) {
+		struct ssc_way *x = &e->c.ways[w];
+
+		x->flags &= ~SSC_WF_ENC_DIRTY;
+		if (x->oblock != SSC_NO_BLOCK &&
+		    ssc_way_any(&e->c, w, SSC_DIRTY)) {
+			if (!(x->flags & SSC_WF_DISK_DIRTY))
+				ssc_counter_add(&e->disk_dirty, 1);
+			x->flags |= SSC_WF_ENC_DIRTY | SSC_WF_DISK_DIRTY;
+		}
+	}
+	ssc_spin_unlock(eng_way_lock(e, from), flags);
+}
+
+void ssc_eng_md_committed(struct ssc_engine *e, uint64_t from, uint64_t to)
+{
+	unsigned long flags = 0;
+	uint64_t w;
+
+	for (w = from; w < to; w++) {
+		struct ssc_way *x = &e->c.ways[w];
+
+		ssc_spin_lock(eng_way_lock(e, w), flags);
+		if (x->flags & SSC_WF_ENC_DIRTY) {
+			x->flags |= SSC_WF_DISK_DIRTY;
+		} else if (x->flags & SSC_WF_DISK_DIRTY) {
+			x->flags &= ~SSC_WF_DISK_DIRTY;
+			ssc_counter_add(&e->disk_dirty, -1);
+		}
+		x->flags &= ~SSC_WF_ENC_DIRTY;
+		ssc_spin_unlock(eng_way_lock(e, w), flags);
+	}
+}
+
 /* ---- cleaning ---- */
 
 void ssc_eng_dirty_snapshot(struct ssc_engine *e, uint64_t way, uint64_t *snap)

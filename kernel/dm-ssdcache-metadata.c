@@ -326,32 +326,30 @@ int ssc_md_mark_live(struct ssc_ctx *sc)
 	return r;
 }
 
+struct ssc_enc_arg {
+	u64 b;
+	u8 *buf;
+};
+
+static void ssc_encode_ways(const struct ssc_cache *c, u64 from, u64 to,
+			    void *arg)
+{
+	struct ssc_enc_arg *a = arg;
+
+	ssc_md_encode_ways(c, a->b, from, to, a->buf);
+}
+
 /* Encode metadata block @b into @buf, each set under its lock. */
 static void ssc_encode_block(struct ssc_ctx *sc, u64 b, u64 seq, u8 *buf)
 {
-	u64 first = b * sc->md.epm, end, w, from, to;
-	unsigned long flags;
+	u64 first = b * sc->md.epm, end, from, to;
+	struct ssc_enc_arg a = { .b = b, .buf = buf };
 
 	memset(buf, 0, SSC_MD_BLOCK);
 	end = min_t(u64, first + sc->md.epm, sc->e.c.g.nr_ways);
 	for (from = first; from < end; from = to) {
-		spinlock_t *l = &sc->e.set_locks[from / SSC_WAYS].l;
-
 		to = min_t(u64, (from / SSC_WAYS + 1) * SSC_WAYS, end);
-		spin_lock_irqsave(l, flags);
-		ssc_md_encode_ways(&sc->e.c, b, from, to, buf);
-		for (w = from; w < to; w++) {
-			struct ssc_way *x = &sc->e.c.ways[w];
-
-			x->flags &= ~SSC_WF_ENC_DIRTY;
-			if (x->oblock != SSC_NO_BLOCK &&
-			    ssc_way_any(&sc->e.c, w, SSC_DIRTY)) {
-				if (!(x->flags & SSC_WF_DISK_DIRTY))
-					ssc_counter_add(&sc->e.disk_dirty, 1);
-				x->flags |= SSC_WF_ENC_DIRTY | SSC_WF_DISK_DIRTY;
-			}
-		}
-		spin_unlock_irqrestore(l, flags);
+		ssc_eng_md_encode(&sc->e, from, to, ssc_encode_ways, &a);
 	}
 	ssc_md_seal(&sc->e.c, b, seq, buf);
 }
@@ -359,24 +357,10 @@ static void ssc_encode_block(struct ssc_ctx *sc, u64 b, u64 seq, u8 *buf)
 /* The commit of block @b succeeded: its committed state is the encoded one. */
 static void ssc_block_committed(struct ssc_ctx *sc, u64 b)
 {
-	u64 first = b * sc->md.epm, end, w;
-	unsigned long flags;
+	u64 first = b * sc->md.epm;
 
-	end = min_t(u64, first + sc->md.epm, sc->e.c.g.nr_ways);
-	for (w = first; w < end; w++) {
-		spinlock_t *l = &sc->e.set_locks[w / SSC_WAYS].l;
-		struct ssc_way *x = &sc->e.c.ways[w];
-
-		spin_lock_irqsave(l, flags);
-		if (x->flags & SSC_WF_ENC_DIRTY) {
-			x->flags |= SSC_WF_DISK_DIRTY;
-		} else if (x->flags & SSC_WF_DISK_DIRTY) {
-			x->flags &= ~SSC_WF_DISK_DIRTY;
-			ssc_counter_add(&sc->e.disk_dirty, -1);
-		}
-		x->flags &= ~SSC_WF_ENC_DIRTY;
-		spin_unlock_irqrestore(l, flags);
-	}
+	ssc_eng_md_committed(&sc->e, first,
+			     min_t(u64, first + sc->md.epm, sc->e.c.g.nr_ways));
 }
 
 /*

@@ -85,6 +85,11 @@ struct x_write {			/* a client write (id = index) */
 	uint32_t n;
 	uint64_t ti, tc;		/* issue, completion (0: in flight) */
 	bool ok;
+	bool fua;
+};
+
+struct x_flush {			/* a client flush */
+	uint64_t ti, tc;
 };
 
 struct x_seen {				/* a completed read's value of a sector */
@@ -100,7 +105,7 @@ struct x_sector {
 };
 
 enum x_kind {
-	XK_READ, XK_WRITE, XK_ZERO,
+	XK_READ, XK_WRITE, XK_ZERO, XK_FLUSH,
 };
 
 struct x_io {
@@ -115,6 +120,7 @@ struct x_io {
 	int pending;			/* device halves in flight */
 	bool cerr, oerr;
 	bool err_ok;			/* a device error may fail it */
+	struct x_io *cnext;		/* waiting for a commit */
 };
 
 /* A sector's content before the run: its own value, on the origin only. */
@@ -136,6 +142,7 @@ enum x_cb {		/* what a completion or a work item continues with */
 	CB_READ_HIT, CB_READ_MISS, CB_READ_RETRY, CB_ORIGIN, CB_HALF,
 	CB_FILL_DONE, CB_COPY_READ, CB_COPY_WRITE,
 	W_FILL, W_DEMAND, W_FALLBACK, W_ASYNC, W_COMMIT, W_BEHIND,
+	W_COMMIT_RUN, CB_MD_WRITE,
 };
 
 struct x_copy;
@@ -238,6 +245,16 @@ struct x_sim {
 	int64_t cwrites;
 	uint32_t cache_errors;
 	uint64_t stats[SSC_NR_STATS];
+	/* persistence: the metadata as the last commit wrote it */
+	uint64_t *dur_ob, *dur_dirty;	/* per way: block, dirty bitmap */
+	uint64_t *enc_ob, *enc_dirty;	/* the commit in progress */
+	bool committing;
+	struct x_io *cwait;		/* waiting for the next commit */
+	struct x_io *cwait_run;		/* ... for the one in progress */
+	struct x_flush *fl;
+	uint32_t nfl, capfl;
+	uint32_t crash_pct;		/* steps followed by a crash-point check */
+	bool active;			/* a client still runs */
 	/* verdict */
 	bool failed;
 	char why[512];
@@ -500,6 +517,8 @@ static void x_complete(struct x_io *io, bool error)
 	if (io->kind == XK_READ) {
 		if (!error)
 			x_check_read(io, X->step);
+	} else if (io->kind == XK_FLUSH) {
+		X->fl[io->id].tc = error ? 0 : X->step;
 	} else {
 		struct x_write *w = &X->w[io->id];
 
@@ -507,14 +526,156 @@ static void x_complete(struct x_io *io, bool error)
 		w->ok = !error;
 	}
 	x_note("complete io %p %s [%" PRIu64 "+%u]%s", (void *)io,
-	       io->kind == XK_READ ? "read" : "write", io->sector, io->nsect,
-	       error ? " error" : "");
+	       io->kind == XK_READ ? "read" : io->kind == XK_FLUSH ? "flush" : "write",
+	       io->sector, io->nsect, error ? " error" : "");
 	free(io->buf);
 	free(io);
 	c->busy = false;
 }
 
 static void x_write_complete(struct x_io *io);
+
+/* ---- commits: what ssc_md_commit does, on the engine ---- */
+
+struct x_enc {
+	uint64_t *ob, *dirty;
+};
+
+static void x_encode(const struct ssc_cache *c, uint64_t from, uint64_t to,
+		     void *arg)
+{
+	struct x_enc *a = arg;
+	uint32_t words = c->g.words;
+	uint64_t w;
+
+	for (w = from; w < to; w++) {
+		a->ob[w] = c->ways[w].oblock;
+		memcpy(a->dirty + w * words, ssc_bits(c, w, SSC_DIRTY),
+		       words * sizeof(uint64_t));
+	}
+}
+
+/* Wait for a commit (a flush, or a FUA write that needs one). */
+static void x_commit_wait(struct x_io *io)
+{
+	io->cnext = X->cwait;
+	X->cwait = io;
+	if (!X->committing) {
+		X->committing = true;
+		x_work(W_COMMIT_RUN, NULL);
+	}
+}
+
+/*
+ * A commit: the devices hold every completed write (no volatile caches
+ * here), each set is encoded under its lock, then the metadata write
+ * completes (an event of its own) and the waiters complete.
+ */
+static void x_commit_run(void)
+{
+	struct x_enc a = { X->enc_ob, X->enc_dirty };
+	const struct ssc_geom *g = &X->e.c.g;
+	struct x_event *v;
+	uint64_t set;
+
+	X->cwait_run = X->cwait;
+	X->cwait = NULL;
+	for (set = 0; set < g->nr_sets; set++)
+		ssc_eng_md_encode(&X->e, set * SSC_WAYS, (set + 1) * SSC_WAYS,
+				  x_encode, &a);
+	v = x_push(EV_DEVIO);
+	if (v) {
+		v->cb = CB_MD_WRITE;
+		v->dev = DEV_CACHE;
+		v->write = true;
+		v->n = 0;
+	}
+	x_note("commit: metadata encoded");
+}
+
+static void x_complete(struct x_io *io, bool error);
+
+static void x_commit_done(bool error)
+{
+	const struct ssc_geom *g = &X->e.c.g;
+	struct x_io *io, *next;
+
+	if (!error) {
+		memcpy(X->dur_ob, X->enc_ob, g->nr_ways * sizeof(uint64_t));
+		memcpy(X->dur_dirty, X->enc_dirty,
+		       g->nr_ways * g->words * sizeof(uint64_t));
+		ssc_eng_md_committed(&X->e, 0, g->nr_ways);
+	}
+	x_note("commit %s", error ? "failed" : "done");
+	for (io = X->cwait_run; io; io = next) {
+		next = io->cnext;
+		if (error)
+			io->err_ok = true;
+		x_complete(io, error);
+	}
+	X->cwait_run = NULL;
+	X->committing = false;
+	if (X->cwait) {
+		X->committing = true;
+		x_work(W_COMMIT_RUN, NULL);
+	}
+}
+
+/*
+ * The crash-point check: what a restart after an instant power loss now
+ * would read (the committed metadata's dirty data over the origin: a load
+ * after a crash keeps only dirty blocks) must keep every write that
+ * completed with FUA and every one that completed before a flush that
+ * completed, and hold nothing but data of some write to the sector.
+ */
+static void x_crash_check(void)
+{
+	const struct ssc_geom *g = &X->e.c.g;
+	uint64_t s, end = (uint64_t)X->cfg.hot_blocks * g->block_sectors;
+	uint64_t w;
+
+	x_note("crash-point check");
+	for (s = 0; s < end && !X->failed; s++) {
+		uint64_t ob = s >> g->block_shift;
+		uint32_t sub = (uint32_t)((s & (g->block_sectors - 1)) >> g->sub_shift);
+		uint32_t val = X->origin[s], i, f;
+		struct x_sector *sec = &X->sec[s];
+		uint64_t vtc = 0;
+
+		for (w = 0; w < g->nr_ways; w++)
+			if (X->dur_ob[w] == ob &&
+			    (X->dur_dirty[w * g->words + sub / 64] >> (sub % 64) & 1)) {
+				val = X->cache[ssc_way_sector(g, w) +
+					       (s & (g->block_sectors - 1))];
+				break;
+			}
+		if (val != X_INIT(s)) {
+			struct x_write *y = val && val < X->nw ? &X->w[val] : NULL;
+
+			if (!y || s < y->start || s >= y->start + y->n) {
+				x_fail("crash now: sector %" PRIu64 " would hold %u, never written to it",
+				       s, val);
+				return;
+			}
+			vtc = y->tc ? y->tc : UINT64_MAX;
+		}
+		for (i = 0; i < sec->nw; i++) {
+			struct x_write *d = &X->w[sec->w[i]];
+			bool durable = d->ok && d->tc && d->fua;
+
+			for (f = 0; !durable && f < X->nfl; f++)
+				durable = d->ok && d->tc && X->fl[f].tc &&
+					  d->tc < X->fl[f].ti;
+			if (durable && sec->w[i] != val && vtc < d->ti) {
+				x_fail("crash now: sector %" PRIu64 " would hold %s %u, but write %u (%s, completed at %" PRIu64 ") must survive",
+				       s, val == X_INIT(s) ? "its initial content, not write" : "write",
+				       val == X_INIT(s) ? 0 : val, sec->w[i],
+				       d->fua ? "FUA" : "flushed", d->tc);
+				return;
+			}
+		}
+	}
+}
 
 static void x_exec(struct x_io *io, enum ssc_plan p)
 {
@@ -578,7 +739,7 @@ static void x_end_write(struct x_io *io)
 {
 	if (!io->oerr && io->r.need_commit) {
 		io->r.need_commit = false;
-		x_work(W_COMMIT, io);
+		x_commit_wait(io);
 		return;
 	}
 	x_complete(io, io->oerr);
@@ -707,7 +868,7 @@ static void x_run_devio(struct x_event *v)
 	       err ? " FAILS" : "");
 	if (v->write) {
 		/* a failed write may or may not have reached the device */
-		if (!err || x_chance(50))
+		if ((!err || x_chance(50)) && v->n)
 			memcpy(d + v->start, v->data, v->n * sizeof(uint32_t));
 	} else if (!err) {
 		memcpy(v->data, d + v->start, v->n * sizeof(uint32_t));
@@ -723,6 +884,9 @@ static void x_run_devio(struct x_event *v)
 	    ssc_range_any(&X->e.c, io->r.way, SSC_DIRTY, io->r.first, io->r.n))
 		io->err_ok = true;
 	switch (v->cb) {
+	case CB_MD_WRITE:
+		x_commit_done(err);
+		break;
 	case CB_READ_HIT:
 		if (!err)
 			memcpy(io->buf, v->data, io->nsect * sizeof(uint32_t));
@@ -779,7 +943,7 @@ static void x_run_devio(struct x_event *v)
 	case CB_ORIGIN:
 		io->oerr = err;
 		if (ssc_eng_origin_end(&X->e, &io->r, err))
-			x_work(W_COMMIT, io);
+			x_commit_wait(io);
 		else
 			x_complete(io, err);
 		break;
@@ -891,9 +1055,8 @@ static void x_run_work(struct x_event *v)
 			x_write_complete(io);
 		}
 		break;
-	case W_COMMIT:
-		/* no persistence here: a commit only orders the completion */
-		x_complete(io, false);
+	case W_COMMIT_RUN:
+		x_commit_run();
 		break;
 	case W_BEHIND:
 		job = calloc(1, sizeof(*job));
@@ -939,15 +1102,34 @@ static void x_issue(int client, enum x_kind kind, uint64_t sector,
 		    uint32_t nsect)
 {
 	struct x_io *io = calloc(1, sizeof(*io));
+	bool fua;
 	uint32_t i;
 
 	io->client = client;
 	io->kind = kind;
 	io->sector = sector;
 	io->nsect = nsect;
-	io->buf = calloc(nsect, sizeof(uint32_t));
+	io->buf = calloc(nsect ? nsect : 1, sizeof(uint32_t));
 	X->step++;
 	io->ti = X->step;
+	if (kind == XK_FLUSH) {
+		/* the target's ssc_map_flush */
+		if (X->nfl == X->capfl) {
+			X->capfl = X->capfl ? X->capfl * 2 : 16;
+			X->fl = realloc(X->fl, X->capfl * sizeof(*X->fl));
+		}
+		io->id = X->nfl++;
+		X->fl[io->id].ti = io->ti;
+		X->fl[io->id].tc = 0;
+		X->cl[client].busy = true;
+		x_note("issue io %p flush (client %d)", (void *)io, client);
+		if (ssc_eng_flush_commits(&X->e))
+			x_commit_wait(io);
+		else
+			x_complete(io, false);
+		return;
+	}
+	fua = kind != XK_READ && x_chance(10);
 	if (kind != XK_READ) {
 		struct x_write *w;
 
@@ -962,6 +1144,7 @@ static void x_issue(int client, enum x_kind kind, uint64_t sector,
 		w->ti = io->ti;
 		w->tc = 0;
 		w->ok = false;
+		w->fua = fua;
 		for (i = 0; i < nsect; i++)
 			x_sector_add_write(&X->sec[sector + i], io->id);
 	}
@@ -969,7 +1152,7 @@ static void x_issue(int client, enum x_kind kind, uint64_t sector,
 	ssc_eng_req_init(&X->e, &io->r,
 			 kind == XK_READ ? SSC_OP_READ :
 			 kind == XK_WRITE ? SSC_OP_WRITE : SSC_OP_DISCARD,
-			 sector, nsect, x_chance(10));
+			 sector, nsect, fua);
 	x_note("issue io %p %s [%" PRIu64 "+%u] (client %d)%s", (void *)io,
 	       kind == XK_READ ? "read" : kind == XK_WRITE ? "write" : "zeroes",
 	       sector, nsect, client, io->r.fua ? " fua" : "");
@@ -982,12 +1165,15 @@ static void x_issue_random(int client)
 	uint64_t block = x_below(X->cfg.hot_blocks);
 	uint32_t off = x_below(bs), n = 1 + x_below(bs - off);
 	uint32_t k = x_below(100);
-	enum x_kind kind = k < 50 ? XK_READ : k < 95 ? XK_WRITE : XK_ZERO;
+	enum x_kind kind = k < 50 ? XK_READ : k < 92 ? XK_WRITE :
+			   k < 96 ? XK_ZERO : XK_FLUSH;
 
 	if (x_chance(30)) {		/* whole blocks are common */
 		off = 0;
 		n = bs;
 	}
+	if (kind == XK_FLUSH)
+		n = 0;
 	x_issue(client, kind, block * bs + off, n);
 }
 
@@ -1093,8 +1279,16 @@ static bool x_step(void)
 {
 	unsigned int i, n = 0;
 	struct x_event v;
+	bool tick;
 	int c;
 
+	/* the tick only while clients run (the end must come) */
+	X->active = false;
+	for (c = 0; c < X->cfg.clients; c++)
+		if (X->cl[c].busy || X->cl[c].left)
+			X->active = true;
+	if (X->crash_pct && x_chance(X->crash_pct))
+		x_crash_check();
 	/* clients, cleaner and detach are choices too, when possible */
 	for (c = 0; c < X->cfg.clients; c++)
 		if (!X->cl[c].busy && X->cl[c].left)
@@ -1103,6 +1297,10 @@ static bool x_step(void)
 		n++;
 	if (X->cfg.detach && !X->e.detached)
 		n++;
+	tick = !X->committing && X->active && x_chance(10) &&
+	       ssc_eng_flush_commits(&X->e);
+	if (tick)
+		n++;			/* the periodic commit (the tick) */
 	n += X->nev + X->ntasks;
 	if (!n)
 		return false;
@@ -1150,6 +1348,11 @@ static bool x_step(void)
 		X->step++;
 		SSC_WRITE_ONCE(X->e.detached, true);
 		x_note("detach");
+		return true;
+	}
+	if (tick && !i--) {
+		X->committing = true;
+		x_work(W_COMMIT_RUN, NULL);
 	}
 	return true;
 }
@@ -1258,6 +1461,8 @@ static void x_cfg_random(struct x_cfg *c)
 	}
 	c->ops = 8 + x_below(40);
 	c->err_pct = x_chance(25) ? 1 + x_below(5) : 0;
+	if (x_chance(10))
+		c->err_pct = 10 + x_below(16);	/* a failing device */
 	c->detach = x_chance(10);
 	c->preempt = x_chance(20) ? 0 : 1 + x_below(50);
 }
@@ -1302,6 +1507,15 @@ static int x_schedule(uint64_t seed, bool trace, bool quiet)
 		s->origin[i] = X_INIT(i);
 	for (i = 0; i < s->cache_sect; i++)
 		s->cache[i] = X_POISON;
+	s->dur_ob = calloc(g.nr_ways, sizeof(uint64_t));
+	s->enc_ob = calloc(g.nr_ways, sizeof(uint64_t));
+	s->dur_dirty = calloc(g.nr_ways * g.words, sizeof(uint64_t));
+	s->enc_dirty = calloc(g.nr_ways * g.words, sizeof(uint64_t));
+	for (i = 0; i < g.nr_ways; i++)
+		s->dur_ob[i] = s->enc_ob[i] = SSC_NO_BLOCK;
+	/* crash-point checks at random moments of most schedules */
+	if (x_chance(70))
+		s->crash_pct = 1 + x_below(5);
 	s->sec = calloc(s->origin_sect, sizeof(*s->sec));
 	s->capw = 64;
 	s->w = calloc(s->capw, sizeof(*s->w));
@@ -1355,6 +1569,11 @@ static int x_schedule(uint64_t seed, bool trace, bool quiet)
 	}
 	free(s->sec);
 	free(s->w);
+	free(s->fl);
+	free(s->dur_ob);
+	free(s->enc_ob);
+	free(s->dur_dirty);
+	free(s->enc_dirty);
 	free(s->origin);
 	free(s->cache);
 	ssc_eng_exit(&s->e, ssc_user_release, NULL);

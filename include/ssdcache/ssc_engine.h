@@ -259,6 +259,22 @@ void ssc_eng_dirty_snapshot(struct ssc_engine *e, uint64_t way, uint64_t *snap);
 void ssc_eng_dirty_cleaned(struct ssc_engine *e, uint64_t way,
 			   const uint64_t *snap);
 
+/* ---- metadata commits ---- */
+
+/*
+ * A commit records ways [from, to) (within one set): under the set's lock,
+ * @encode(c, from, to, arg) copies their state into the metadata being
+ * written, and each way that holds dirty data is marked as recorded dirty
+ * by it (and by the committed metadata from now on, which may be older:
+ * such a way is not reused until a commit records it clean).
+ */
+void ssc_eng_md_encode(struct ssc_engine *e, uint64_t from, uint64_t to,
+		       void (*encode)(const struct ssc_cache *c, uint64_t from,
+				      uint64_t to, void *arg),
+		       void *arg);
+/* The metadata that recorded ways [from, to) is durable. */
+void ssc_eng_md_committed(struct ssc_engine *e, uint64_t from, uint64_t to);
+
 /* ---- flushes and state ---- */
 
 /*
