@@ -67,7 +67,7 @@ UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
 	demo selftest checkpatch sparse deps clean help install dkms-install bench \
-	fuzz-build fuzz fuzz-long explore reliability check-debug debug-kernel
+	fuzz-build fuzz fuzz-long explore reliability check-debug check-debug-all debug-kernel
 
 all: tools unit-build modules
 
@@ -193,6 +193,10 @@ check:
 # the fault-injection ones (debug-*) on it, one VM at a time.
 check-debug:
 	@$(REPO)/scripts/check-debug.sh $(if $(SCENARIOS),--scenarios "$(SCENARIOS)")
+
+# Every scenario of make check and the debug-* ones (4 to 6 hours here).
+check-debug-all:
+	@$(REPO)/scripts/check-debug.sh --all
 
 debug-kernel:
 	@$(REPO)/scripts/build-debug-kernel.sh
