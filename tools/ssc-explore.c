@@ -373,6 +373,23 @@ static void x_sector_add_read(struct x_sector *s, uint64_t ti, uint64_t tc,
 	s->nr++;
 }
 
+/* How a report names the value @val of @sector. */
+static const char *x_val_name(uint64_t sector, uint32_t val)
+{
+	static char b[64];
+
+	if (val == X_INIT(sector))
+		return "its initial content";
+	if (val >= X_INIT(0) && val < X_POISON)
+		snprintf(b, sizeof(b), "the initial content of sector %u",
+			 val - X_INIT(0));
+	else if (val == X_POISON)
+		return "the cache device's initial content";
+	else
+		snprintf(b, sizeof(b), "write %u", val);
+	return b;
+}
+
 /* Whether a read of @sector over [ti, tc] may return @val; *why if not. */
 static bool x_allowed(uint64_t sector, uint32_t val, uint64_t ti, uint64_t tc,
 		      const char **why)
@@ -431,10 +448,9 @@ static void x_check_read(struct x_io *io, uint64_t tc)
 
 		if (!x_allowed(s, io->buf[i], io->ti, tc, &why)) {
 			x_fail("read [%" PRIu64 "+%u] issued at %" PRIu64
-			       ": sector %" PRIu64 " holds %s %u: %s",
+			       ": sector %" PRIu64 " holds %s: %s",
 			       io->sector, io->nsect, io->ti, s,
-			       io->buf[i] == X_INIT(s) ? "its initial content, not write" : "write",
-			       io->buf[i] == X_INIT(s) ? 0 : io->buf[i], why);
+			       x_val_name(s, io->buf[i]), why);
 			return;
 		}
 	}
@@ -653,8 +669,8 @@ static void x_crash_check(void)
 			struct x_write *y = val && val < X->nw ? &X->w[val] : NULL;
 
 			if (!y || s < y->start || s >= y->start + y->n) {
-				x_fail("crash now: sector %" PRIu64 " would hold %u, never written to it",
-				       s, val);
+				x_fail("crash now: sector %" PRIu64 " would hold %s, never written to it",
+				       s, x_val_name(s, val));
 				return;
 			}
 			vtc = y->tc ? y->tc : UINT64_MAX;
@@ -667,9 +683,8 @@ static void x_crash_check(void)
 				durable = d->ok && d->tc && X->fl[f].tc &&
 					  d->tc < X->fl[f].ti;
 			if (durable && sec->w[i] != val && vtc < d->ti) {
-				x_fail("crash now: sector %" PRIu64 " would hold %s %u, but write %u (%s, completed at %" PRIu64 ") must survive",
-				       s, val == X_INIT(s) ? "its initial content, not write" : "write",
-				       val == X_INIT(s) ? 0 : val, sec->w[i],
+				x_fail("crash now: sector %" PRIu64 " would hold %s, but write %u (%s, completed at %" PRIu64 ") must survive",
+				       s, x_val_name(s, val), sec->w[i],
 				       d->fua ? "FUA" : "flushed", d->tc);
 				return;
 			}
@@ -1417,8 +1432,8 @@ static void x_final(void)
 
 		X->step++;
 		if (!x_allowed(s, X->origin[s], X->step, X->step + 1, &why)) {
-			x_fail("after cleaning, origin sector %" PRIu64 " holds write %u: %s",
-			       s, X->origin[s], why);
+			x_fail("after cleaning, origin sector %" PRIu64 " holds %s: %s",
+			       s, x_val_name(s, X->origin[s]), why);
 			return;
 		}
 	}
