@@ -46,6 +46,7 @@
 
 #include "ssdcache/ssc_core.h"
 #include "ssdcache/ssc_engine.h"
+#include "ssdcache/ssc_format.h"
 
 #define X_MAX_EVENTS	4096
 #define X_MAX_CLIENTS	6
@@ -248,6 +249,10 @@ struct x_sim {
 	/* persistence: the metadata as the last commit wrote it */
 	uint64_t *dur_ob, *dur_dirty;	/* per way: block, dirty bitmap */
 	uint64_t *enc_ob, *enc_dirty;	/* the commit in progress */
+	uint32_t epm;			/* ways per metadata block */
+	uint64_t md_blocks;
+	bool *changed, *committing_b;	/* per metadata block, as the target */
+	bool commit_empty;		/* nothing changed: only a flush */
 	bool committing;
 	struct x_io *cwait;		/* waiting for the next commit */
 	struct x_io *cwait_run;		/* ... for the one in progress */
@@ -334,6 +339,12 @@ static void x_env_requeue(struct ssc_engine *e, struct ssc_req *list)
 			v->io = (struct x_io *)r;	/* r is the first member */
 		x_note("requeue io %p", (void *)r);
 	}
+}
+
+static void x_env_md_changed(struct ssc_engine *e, uint64_t way)
+{
+	(void)e;
+	X->changed[way / X->epm] = true;
 }
 
 static void x_env_cwrite_get(struct ssc_engine *e)
@@ -582,23 +593,42 @@ static void x_commit_wait(struct x_io *io)
 	}
 }
 
+static uint64_t x_md_end(uint64_t b)
+{
+	uint64_t end = (b + 1) * X->epm;
+
+	return end < X->e.c.g.nr_ways ? end : X->e.c.g.nr_ways;
+}
+
 /*
- * A commit: the devices hold every completed write (no volatile caches
- * here), each set is encoded under its lock, then the metadata write
- * completes (an event of its own) and the waiters complete.
+ * A commit, as the target's ssc_md_commit: the devices hold every
+ * completed write (no volatile caches here); only the metadata blocks
+ * changed since the last commit are written, each one's bit cleared before
+ * it is encoded, set by set under the set's lock; with nothing changed it
+ * is a flush only. The metadata write is an event of its own.
  */
 static void x_commit_run(void)
 {
 	struct x_enc a = { X->enc_ob, X->enc_dirty };
-	const struct ssc_geom *g = &X->e.c.g;
 	struct x_event *v;
-	uint64_t set;
+	uint64_t b, from, to;
 
 	X->cwait_run = X->cwait;
 	X->cwait = NULL;
-	for (set = 0; set < g->nr_sets; set++)
-		ssc_eng_md_encode(&X->e, set * SSC_WAYS, (set + 1) * SSC_WAYS,
-				  x_encode, &a);
+	X->commit_empty = true;
+	for (b = 0; b < X->md_blocks; b++) {
+		X->committing_b[b] = X->changed[b];
+		if (!X->changed[b])
+			continue;
+		X->changed[b] = false;
+		X->commit_empty = false;
+		for (from = b * X->epm; from < x_md_end(b); from = to) {
+			to = (from / SSC_WAYS + 1) * SSC_WAYS;
+			if (to > x_md_end(b))
+				to = x_md_end(b);
+			ssc_eng_md_encode(&X->e, from, to, x_encode, &a);
+		}
+	}
 	v = x_push(EV_DEVIO);
 	if (v) {
 		v->cb = CB_MD_WRITE;
@@ -611,16 +641,38 @@ static void x_commit_run(void)
 
 static void x_complete(struct x_io *io, bool error);
 
-static void x_commit_done(bool error)
+/* Metadata block @b as the commit in progress encoded it is durable. */
+static void x_md_land(uint64_t b)
 {
 	const struct ssc_geom *g = &X->e.c.g;
-	struct x_io *io, *next;
+	uint64_t from = b * X->epm, n = x_md_end(b) - from;
 
-	if (!error) {
-		memcpy(X->dur_ob, X->enc_ob, g->nr_ways * sizeof(uint64_t));
-		memcpy(X->dur_dirty, X->enc_dirty,
-		       g->nr_ways * g->words * sizeof(uint64_t));
-		ssc_eng_md_committed(&X->e, 0, g->nr_ways);
+	memcpy(X->dur_ob + from, X->enc_ob + from, n * sizeof(uint64_t));
+	memcpy(X->dur_dirty + from * g->words, X->enc_dirty + from * g->words,
+	       n * g->words * sizeof(uint64_t));
+}
+
+static void x_commit_done(bool error)
+{
+	struct x_io *io, *next;
+	uint64_t b;
+
+	for (b = 0; b < X->md_blocks && !X->commit_empty; b++) {
+		if (!X->committing_b[b])
+			continue;
+		if (!error) {
+			x_md_land(b);
+			ssc_eng_md_committed(&X->e, b * X->epm, x_md_end(b));
+		} else {
+			/*
+			 * A failed commit may still have reached the disk,
+			 * block by block; the target writes the blocks again
+			 * at the next commit.
+			 */
+			if (x_chance(50))
+				x_md_land(b);
+			X->changed[b] = true;
+		}
 	}
 	x_note("commit %s", error ? "failed" : "done");
 	for (io = X->cwait_run; io; io = next) {
@@ -1512,6 +1564,7 @@ static int x_schedule(uint64_t seed, bool trace, bool quiet)
 		exit(2);
 	}
 	s->ops.stat = x_env_stat;
+	s->ops.md_changed = x_env_md_changed;
 	s->ops.requeue = x_env_requeue;
 	s->ops.cwrite_get = x_env_cwrite_get;
 	s->ops.cwrite_put = x_env_cwrite_put;
@@ -1528,6 +1581,12 @@ static int x_schedule(uint64_t seed, bool trace, bool quiet)
 	s->enc_dirty = calloc(g.nr_ways * g.words, sizeof(uint64_t));
 	for (i = 0; i < g.nr_ways; i++)
 		s->dur_ob[i] = s->enc_ob[i] = SSC_NO_BLOCK;
+	/* small metadata blocks, so that some cut a set in two */
+	s->epm = 1 + x_below(ssc_entries_per_md(g.words) < 24 ?
+			     ssc_entries_per_md(g.words) : 24);
+	s->md_blocks = (g.nr_ways + s->epm - 1) / s->epm;
+	s->changed = calloc(s->md_blocks, sizeof(bool));
+	s->committing_b = calloc(s->md_blocks, sizeof(bool));
 	/* crash-point checks at random moments of most schedules */
 	if (x_chance(70))
 		s->crash_pct = 1 + x_below(5);
@@ -1585,6 +1644,8 @@ static int x_schedule(uint64_t seed, bool trace, bool quiet)
 	free(s->sec);
 	free(s->w);
 	free(s->fl);
+	free(s->changed);
+	free(s->committing_b);
 	free(s->dur_ob);
 	free(s->enc_ob);
 	free(s->dur_dirty);
