@@ -79,6 +79,12 @@ echo 3 >/proc/sys/vm/drop_caches
 sleep 1
 now=$(slab)
 log "SUnreclaim: baseline ${base} kB, after round 1 ${mid} kB, after round 2 ${now} kB"
+# On the debug kernel KASAN's quarantine holds freed objects in the slabs
+# (1400 kB of noise seen), and kmemleak judges leaks there instead.
+if grep -qw 'vmtest.debug=1' /proc/cmdline; then
+	log "debug kernel: slab growth not judged (KASAN quarantine; kmemleak scans)"
+	mid=-1000000 base=-1000000
+fi
 [ $((now - mid)) -lt 512 ] || fail "slab grew by $((now - mid)) kB over 10 create/remove cycles"
 rmmod dm_ssdcache || fail "module unload"
 echo 3 >/proc/sys/vm/drop_caches
