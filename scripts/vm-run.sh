@@ -364,7 +364,12 @@ boot_once() {
 		fi
 		sleep 0.3
 	done
-	wait "$qpid" 2>/dev/null || true
+	# Reap qemu's subshell only if it is still there: once something else
+	# reaped it, "wait PID" would block in waitpid(-1) on the tee that
+	# outlives it (seen once under heavy load: the run hung there).
+	if kill -0 "$qpid" 2>/dev/null; then
+		wait "$qpid" 2>/dev/null || true
+	fi
 	B_VERDICT=$verdict
 	# The scenario that was running when the VM died without us cutting it.
 	if [ -n "$cur" ] && [ "$B_CUT" = 0 ]; then
