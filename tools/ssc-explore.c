@@ -245,7 +245,6 @@ struct x_sim {
 	bool cleaning;
 	int64_t cwrites;
 	uint32_t cache_errors;
-	uint64_t stats[SSC_NR_STATS];
 	/* persistence: the metadata as the last commit wrote it */
 	uint64_t *dur_ob, *dur_dirty;	/* per way: block, dirty bitmap */
 	uint64_t *enc_ob, *enc_dirty;	/* the commit in progress */
@@ -304,7 +303,6 @@ static void x_fail(const char *fmt, ...)
 static void x_env_stat(struct ssc_engine *e, enum ssc_stat s)
 {
 	(void)e;
-	X->stats[s]++;
 	if (s == SSC_ST_CACHE_ERRORS && ++X->cache_errors == X_ERR_CACHE_FAIL) {
 		SSC_WRITE_ONCE(X->e.cache_failed, true);
 		x_note("cache failed (%u errors)", X->cache_errors);
@@ -895,13 +893,11 @@ static void x_job_done(struct x_job *job)
 	case JOB_DEMAND: {
 		struct x_io *io = job->io;
 
-		if (!job->error) {
+		if (!job->error)
 			ssc_eng_dirty_cleaned(&X->e, io->r.way,
 					      job->items[0].snap);
-		} else {
-			X->stats[SSC_ST_ORIGIN_ERRORS]++;
+		else
 			io->err_ok = true;	/* the write-back it needs failed */
-		}
 		x_exec(io, ssc_eng_demand_clean_end(&X->e, &io->r, job->error));
 		break;
 	}
@@ -971,9 +967,7 @@ static void x_run_devio(struct x_event *v)
 		}
 		break;
 	case CB_READ_RETRY:
-		if (err)
-			X->stats[SSC_ST_ORIGIN_ERRORS]++;
-		else
+		if (!err)
 			memcpy(io->buf, v->data, io->nsect * sizeof(uint32_t));
 		ssc_eng_retry_end(&X->e, &io->r);
 		x_complete(io, err);
@@ -984,7 +978,6 @@ static void x_run_devio(struct x_event *v)
 		if (ssc_eng_read_miss_end(&X->e, &io->r, err, &f)) {
 			if (x_chance(5)) {
 				/* no memory for the fill */
-				X->stats[SSC_ST_CANCELLED_FILLS]++;
 				ssc_eng_fill_end(&X->e, &f, false);
 			} else {
 				struct x_event *w = x_push(EV_WORK);

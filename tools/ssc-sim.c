@@ -411,7 +411,6 @@ struct sim {
 	struct ssc_engine e;		/* the module's I/O engine */
 	struct ssc_env_ops ops;
 	struct sim_opts o;
-	uint64_t ev[SSC_NR_STATS];	/* the engine's counters */
 	struct sim_stats st;
 };
 
@@ -420,7 +419,6 @@ static void sim_env_stat(struct ssc_engine *e, enum ssc_stat st)
 {
 	struct sim *s = (struct sim *)e;	/* e is the first member */
 
-	s->ev[st]++;
 	switch (st) {
 	case SSC_ST_READ_HITS:
 		s->st.read_hits++;
