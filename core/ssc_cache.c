@@ -43,7 +43,7 @@ int ssc_cache_init(struct ssc_cache *c, const struct ssc_geom *g,
 		return -ENOMEM;	/* caller runs ssc_cache_exit() */
 	for (w = 0; w < g->nr_ways; w++)
 		c->ways[w].oblock = SSC_NO_BLOCK;
-	return 0;
+	return ssc_pol_init(c, zalloc, arg);
 }
 
 void ssc_cache_exit(struct ssc_cache *c, void (*release)(void *p, void *arg),
@@ -53,6 +53,7 @@ void ssc_cache_exit(struct ssc_cache *c, void (*release)(void *p, void *arg),
 		release(c->ways, arg);
 	if (c->bits)
 		release(c->bits, arg);
+	ssc_pol_exit(c, release, arg);
 	c->ways = NULL;
 	c->bits = NULL;
 }
@@ -172,6 +173,8 @@ bool ssc_way_reusable(const struct ssc_cache *c, uint64_t way)
 
 static uint64_t victim_score(const struct ssc_cache *c, const struct ssc_way *x)
 {
+	if (c->policy == SSC_ADAPTIVE)
+		return ssc_pol_score(c, x);
 	if (c->policy == SSC_LRU)
 		return x->atime < ~0ull ? x->atime + 1 : x->atime;
 	return ((uint64_t)(x->count < LFU_COUNT_MAX ? x->count : LFU_COUNT_MAX)
@@ -211,6 +214,7 @@ void ssc_way_evict(struct ssc_cache *c, uint64_t way)
 
 	if (x->oblock == SSC_NO_BLOCK)
 		return;
+	ssc_pol_evict(c, x);
 	if (ssc_way_any(c, way, SSC_DIRTY))
 		ssc_counter_add(&c->nr_dirty, -1);
 	for (k = 0; k < SSC_NR_BITS; k++)
@@ -229,18 +233,30 @@ bool ssc_way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
 	struct ssc_way *x = &c->ways[way];
 	bool evicted = x->oblock != SSC_NO_BLOCK;
 
+	if (evicted)
+		ssc_pol_replaced(c, x);
 	ssc_way_evict(c, way);
 	x->oblock = oblock;
 	x->atime = now;
 	x->count = 1;
+	if (c->policy == SSC_ADAPTIVE)
+		ssc_pol_install(c, x, oblock, !now);
 	ssc_counter_add(&c->nr_used, 1);
 	return evicted;
 }
 
-void ssc_way_touch(struct ssc_cache *c, uint64_t way, uint64_t now)
+void ssc_way_touch(struct ssc_cache *c, uint64_t way, uint64_t now,
+		   uint32_t first, uint32_t n)
 {
 	struct ssc_way *x = &c->ways[way];
 
+	if (c->policy == SSC_ADAPTIVE) {
+		/* reuse of data, not a neighbour's first touch */
+		ssc_pol_touch(c, x, now,
+			      ssc_range_any(c, way, SSC_VALID, first, n) ||
+			      ssc_range_any(c, way, SSC_INFLIGHT, first, n));
+		return;
+	}
 	x->atime = now;
 	if (x->count < 0xffffffffu)
 		x->count++;

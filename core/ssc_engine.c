@@ -245,9 +245,13 @@ static struct ssc_spinlock *eng_way_lock(struct ssc_engine *e, uint64_t way)
 	return &e->set_locks[way / SSC_WAYS];
 }
 
-/* Find @oblock's way and take a reference on it. */
+/*
+ * Find @oblock's way and take a reference; @touch (NULL: none) is the
+ * request whose access the policy records.
+ */
 static uint64_t eng_lookup(struct ssc_engine *e, uint64_t oblock,
-			   const uint64_t *sets, unsigned int nsets, bool touch)
+			   const uint64_t *sets, unsigned int nsets,
+			   const struct ssc_req *touch)
 {
 	unsigned long flags = 0;
 	unsigned int i;
@@ -259,7 +263,8 @@ static uint64_t eng_lookup(struct ssc_engine *e, uint64_t oblock,
 		if (way != SSC_NO_BLOCK) {
 			e->c.ways[way].busy++;
 			if (touch)
-				ssc_way_touch(&e->c, way, eng_now(e));
+				ssc_way_touch(&e->c, way, eng_now(e),
+					      touch->first, touch->n);
 			ssc_spin_unlock(&e->set_locks[sets[i]], flags);
 			return way;
 		}
@@ -268,15 +273,21 @@ static uint64_t eng_lookup(struct ssc_engine *e, uint64_t oblock,
 	return SSC_NO_BLOCK;
 }
 
-/* Allocate a way for @oblock; the caller holds its stripe's lock. */
+/*
+ * Allocate a way for @oblock; the caller holds its stripe's lock. The
+ * victim is chosen with each set locked in turn, then taken under its
+ * set's lock if it is still reusable; a victim the policy reprieves
+ * instead (SSC_ADAPTIVE) sends the search round again, a bounded number
+ * of times, after which the victim of the moment goes.
+ */
 static uint64_t eng_alloc_locked(struct ssc_engine *e, uint64_t oblock,
 				 const uint64_t *sets, unsigned int nsets,
 				 bool may_evict)
 {
 	unsigned long flags = 0;
-	unsigned int i, tries;
+	unsigned int i, tries = 0, reprieves = 0;
 
-	for (tries = 0; tries < 2; tries++) {
+	while (tries < 2) {
 		uint64_t best = SSC_NO_BLOCK, best_score = ~0ull, best_set = 0;
 
 		for (i = 0; i < nsets; i++) {
@@ -299,6 +310,12 @@ static uint64_t eng_alloc_locked(struct ssc_engine *e, uint64_t oblock,
 		ssc_spin_lock(&e->set_locks[best_set], flags);
 		if (ssc_way_reusable(&e->c, best) &&
 		    (may_evict || e->c.ways[best].oblock == SSC_NO_BLOCK)) {
+			if (best_score && reprieves < SSC_POL_REPRIEVES &&
+			    ssc_pol_reprieve(&e->c, best, eng_now(e))) {
+				ssc_spin_unlock(&e->set_locks[best_set], flags);
+				reprieves++;
+				continue;
+			}
 			if (ssc_way_install(&e->c, best, oblock, eng_now(e)))
 				ssc_env_stat(e, SSC_ST_EVICTIONS);
 			ssc_env_md_changed(e, best);
@@ -307,6 +324,7 @@ static uint64_t eng_alloc_locked(struct ssc_engine *e, uint64_t oblock,
 			return best;
 		}
 		ssc_spin_unlock(&e->set_locks[best_set], flags);
+		tries++;	/* raced with another allocation: look again */
 	}
 	return SSC_NO_BLOCK;
 }
@@ -327,7 +345,7 @@ static uint64_t eng_alloc(struct ssc_engine *e, struct ssc_req *r,
 	uint64_t way;
 
 	ssc_spin_lock(&s->lock, flags);
-	way = eng_lookup(e, r->oblock, sets, nsets, false);
+	way = eng_lookup(e, r->oblock, sets, nsets, NULL);
 	if (way == SSC_NO_BLOCK)
 		way = eng_alloc_locked(e, r->oblock, sets, nsets, may_evict);
 	ssc_spin_unlock(&s->lock, flags);
@@ -416,7 +434,7 @@ static enum ssc_plan eng_read_locked(struct ssc_engine *e, struct ssc_req *r,
 	bool mapped;
 
 	nsets = ssc_probe_sets(&e->c.g, r->oblock, sets);
-	r->way = eng_lookup(e, r->oblock, sets, nsets, true);
+	r->way = eng_lookup(e, r->oblock, sets, nsets, r);
 	mapped = r->way != SSC_NO_BLOCK;
 	if (mapped) {
 		ssc_spin_lock(eng_way_lock(e, r->way), flags);
@@ -496,7 +514,7 @@ enum ssc_plan ssc_eng_read_hit_end(struct ssc_engine *e, struct ssc_req *r,
 	}
 	ssc_env_stat(e, SSC_ST_CACHE_ERRORS);
 	nsets = ssc_probe_sets(&e->c.g, r->oblock, sets);
-	way = eng_lookup(e, r->oblock, sets, nsets, false);
+	way = eng_lookup(e, r->oblock, sets, nsets, NULL);
 	if (way != SSC_NO_BLOCK) {
 		ssc_spin_lock(eng_way_lock(e, way), flags);
 		dirty = ssc_range_any(&e->c, way, SSC_DIRTY, r->first, r->n);
@@ -701,7 +719,7 @@ static bool eng_write_lookup(struct ssc_engine *e, struct ssc_req *r)
 	uint64_t sets[SSC_MAX_ASSOC + 1];
 	unsigned int nsets = ssc_probe_sets(&e->c.g, r->oblock, sets);
 
-	r->way = eng_lookup(e, r->oblock, sets, nsets, true);
+	r->way = eng_lookup(e, r->oblock, sets, nsets, r);
 	if (r->way != SSC_NO_BLOCK) {
 		ssc_env_stat(e, SSC_ST_WRITE_HITS);
 		return true;
@@ -748,7 +766,7 @@ static bool eng_origin_prepare(struct ssc_engine *e, struct ssc_req *r,
 	bool had;
 	uint64_t way;
 
-	way = eng_lookup(e, r->oblock, sets, nsets, false);
+	way = eng_lookup(e, r->oblock, sets, nsets, NULL);
 	if (way == SSC_NO_BLOCK)
 		return true;
 	ssc_spin_lock(eng_way_lock(e, way), flags);

@@ -79,7 +79,14 @@ const char *ssc_mode_name(enum ssc_mode mode)
 
 const char *ssc_policy_name(enum ssc_policy policy)
 {
-	return policy == SSC_LRU ? "lru" : "lfu";
+	switch (policy) {
+	case SSC_LRU:
+		return "lru";
+	case SSC_ADAPTIVE:
+		return "adaptive";
+	default:
+		return "lfu";
+	}
 }
 
 static int parse_options(unsigned int argc, char **argv, unsigned int *i,
@@ -105,6 +112,10 @@ static int parse_options(unsigned int argc, char **argv, unsigned int *i,
 		}
 		if (word_is(name, "lfu")) {
 			cfg->policy = SSC_LFU;
+			continue;
+		}
+		if (word_is(name, "adaptive")) {
+			cfg->policy = SSC_ADAPTIVE;
 			continue;
 		}
 		for (j = 0; j < SSC_NR_OPTS; j++) {

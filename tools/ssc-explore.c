@@ -1502,7 +1502,7 @@ static void x_cfg_random(struct x_cfg *c)
 	c->mode = (enum ssc_mode)x_below(3);
 	if (x_chance(30))
 		c->mode = SSC_WRITEBACK;
-	c->policy = x_chance(50) ? SSC_LRU : SSC_LFU;
+	c->policy = (enum ssc_policy)x_below(3);	/* lfu, lru, adaptive */
 	for (i = 0; i < sizeof(opt_bits) / sizeof(opt_bits[0]); i++)
 		if (x_chance(i == 5 ? 5 : 25))
 			c->opts |= opt_bits[i];

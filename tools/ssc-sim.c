@@ -862,7 +862,7 @@ static void usage(void)
 		"                 --sweep gives one CSV line per size\n"
 		"  -b SECTORS     cache block size in 512-byte sectors (default 256)\n"
 		"  -a N           assoc: further sets probed (1-64, default 4)\n"
-		"  -p lru|lfu     replacement policy (default lfu)\n"
+		"  -p POLICY      lru, lfu or adaptive (default lfu)\n"
 		"  -m MODE        writethrough (default), writeback, readcache\n"
 		"  -l BYTES       logical block size (sub-block; default 512)\n"
 		"  -o OPT         skip_write_insert | evict_on_write (repeatable)\n"
@@ -970,6 +970,8 @@ int main(int argc, char **argv)
 				o.policy = SSC_LRU;
 			else if (!strcmp(optarg, "lfu"))
 				o.policy = SSC_LFU;
+			else if (!strcmp(optarg, "adaptive"))
+				o.policy = SSC_ADAPTIVE;
 			else
 				usage();
 			break;

@@ -32,6 +32,7 @@ enum ssc_mode {
 enum ssc_policy {
 	SSC_LFU = 0,
 	SSC_LRU,
+	SSC_ADAPTIVE,	/* probation, main part with extra rounds, ghosts */
 };
 
 /* Option bits, in the order the table line prints them. */
@@ -156,6 +157,11 @@ struct ssc_cache {
 	uint64_t *bits;		/* nr_ways * SSC_NR_BITS * words */
 	struct ssc_counter nr_used;	/* ways holding an origin block */
 	struct ssc_counter nr_dirty;	/* ways with dirty sub-blocks */
+	/* SSC_ADAPTIVE (ssc_policy.c) */
+	struct ssc_counter nr_small;	/* ways on probation */
+	uint64_t small_target;		/* probation's share of the ways */
+	uint64_t *ghosts;		/* buckets of four 16-bit fingerprints */
+	uint64_t nr_ghost_buckets;
 };
 
 /* Bytes of in-memory metadata per cache block for geometry @g. */
@@ -210,7 +216,8 @@ bool ssc_way_reusable(const struct ssc_cache *c, uint64_t way);
 
 /*
  * Install @oblock in @way (evicting its old block, which must be clean and
- * idle). Returns true when an old block was evicted.
+ * idle) at time @now; @now 0 means loaded from the metadata at start-up.
+ * Returns true when an old block was evicted.
  */
 bool ssc_way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
 		     uint64_t now);
@@ -218,8 +225,45 @@ bool ssc_way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
 /* Drop the block held by @way (must be clean); the way becomes free. */
 void ssc_way_evict(struct ssc_cache *c, uint64_t way);
 
-/* Record an access for the replacement policy. */
-void ssc_way_touch(struct ssc_cache *c, uint64_t way, uint64_t now);
+/*
+ * Record an access to sub-blocks [first, first + n) of @way for the
+ * replacement policy (LRU and LFU count every access to the block).
+ */
+void ssc_way_touch(struct ssc_cache *c, uint64_t way, uint64_t now,
+		   uint32_t first, uint32_t n);
+
+/*
+ * The adaptive policy (ssc_policy.c), called by the functions above. A
+ * block enters on probation, or straight into the main part when a ghost
+ * of it (the fingerprint an eviction from probation leaves) is found.
+ * Victims come from probation while it holds more than its share, else
+ * from the main part, least recently used first; a victim that was hit
+ * is reprieved instead: off probation after two hits, or one more round
+ * in the main part for each hit counted (up to two).
+ */
+#define SSC_POL_REPRIEVES	16	/* reprieves per allocation, at most */
+int ssc_pol_init(struct ssc_cache *c,
+		 void *(*zalloc)(size_t size, void *arg), void *arg);
+void ssc_pol_exit(struct ssc_cache *c, void (*release)(void *p, void *arg),
+		  void *arg);
+/* Victim score of a block in use (lower goes first, never 0). */
+uint64_t ssc_pol_score(const struct ssc_cache *c, const struct ssc_way *x);
+/*
+ * The allocator chose @way (in use, clean and idle) as its victim: reprieve
+ * it if it earned that, and say so; the allocator then looks again. False
+ * for the other policies.
+ */
+bool ssc_pol_reprieve(struct ssc_cache *c, uint64_t way, uint64_t now);
+/* An access; @reuse: of data the block holds (else a first touch). */
+void ssc_pol_touch(struct ssc_cache *c, struct ssc_way *x, uint64_t now,
+		   bool reuse);
+/* @x now holds @oblock (@loaded: from the metadata at start-up). */
+void ssc_pol_install(struct ssc_cache *c, struct ssc_way *x, uint64_t oblock,
+		     bool loaded);
+/* @x's block is being replaced by another. */
+void ssc_pol_replaced(struct ssc_cache *c, const struct ssc_way *x);
+/* @x's block leaves the cache, for whatever reason. */
+void ssc_pol_evict(struct ssc_cache *c, const struct ssc_way *x);
 
 /*
  * Sub-block state transitions. All take the sub-block range of the I/O.

@@ -213,7 +213,7 @@ static void t_run(enum ssc_mode mode, uint32_t opts, const char *what)
 	long i;
 
 	if (ssc_geom_init(&g, &cfg, 4096, 2 * SSC_WAYS * T_BLOCK, 512, &err) ||
-	    ssc_eng_init(&E, &g, SSC_LRU, mode, opts, 4, ssc_user_zalloc, NULL)) {
+	    ssc_eng_init(&E, &g, SSC_ADAPTIVE, mode, opts, 4, ssc_user_zalloc, NULL)) {
 		printf("tsan: setup failed\n");
 		exit(2);
 	}

@@ -62,7 +62,8 @@ static void check_range(const struct ssc_config *c)
 	CHECK(c->assoc >= 1 && c->assoc <= SSC_MAX_ASSOC);
 	CHECK(c->mode == SSC_WRITETHROUGH || c->mode == SSC_WRITEBACK ||
 	      c->mode == SSC_READCACHE);
-	CHECK(c->policy == SSC_LFU || c->policy == SSC_LRU);
+	CHECK(c->policy == SSC_LFU || c->policy == SSC_LRU ||
+	      c->policy == SSC_ADAPTIVE);
 	CHECK(!(c->opts & ~((1u << SSC_NR_OPTS) - 1)));
 	CHECK(c->origin && *c->origin && c->cache && *c->cache);
 }

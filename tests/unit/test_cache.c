@@ -182,7 +182,7 @@ static void test_lru(void **state)
 	assert_int_equal(ssc_set_candidate(&c, 0, false, &score), SSC_NO_BLOCK);
 	/* oldest is way 0 */
 	assert_int_equal(ssc_set_candidate(&c, 0, true, &score), 0);
-	ssc_way_touch(&c, 0, 500);
+	ssc_way_touch(&c, 0, 500, 0, 1);
 	assert_int_equal(ssc_set_candidate(&c, 0, true, &score), 1);
 	/* busy, dirty and filling blocks are never victims */
 	c.ways[1].busy = 1;
@@ -209,10 +209,10 @@ static void test_lfu(void **state)
 	fill_set(&c, 0, 0);
 	for (i = 0; i < SSC_WAYS; i++)
 		if (i != 9)
-			ssc_way_touch(&c, i, 1000 + i);
+			ssc_way_touch(&c, i, 1000 + i, 0, 1);
 	/* way 9 has the fewest accesses although it is not the oldest */
 	assert_int_equal(ssc_set_candidate(&c, 0, true, &score), 9);
-	ssc_way_touch(&c, 9, 2000);
+	ssc_way_touch(&c, 9, 2000, 0, 1);
 	/* tie on count: the least recent of them */
 	assert_int_equal(ssc_set_candidate(&c, 0, true, &score), 0);
 	ssc_cache_exit(&c, ssc_user_release, NULL);
@@ -232,7 +232,7 @@ static void test_clock_no_wrap(void **state)
 	/* way 0 is the oldest, stamped just below 2^40 */
 	assert_int_equal(ssc_set_candidate(&c, 0, true, &score), 0);
 	for (i = 0; i < SSC_WAYS; i++)
-		ssc_way_touch(&c, i, (1ull << 50) + (i == 3 ? 0 : 100 + i));
+		ssc_way_touch(&c, i, (1ull << 50) + (i == 3 ? 0 : 100 + i), 0, 1);
 	assert_int_equal(ssc_set_candidate(&c, 0, true, &score), 3);
 	ssc_cache_exit(&c, ssc_user_release, NULL);
 

@@ -63,6 +63,8 @@ static void test_rfc_lines(void **state)
 		"a b assoc 8 blocksize 64 readcache options 1 LFU",
 		"a b blocksize 128 blocksize 64",
 		"a b options 2 lru lfu",
+		"a b options 1 adaptive",
+		"a b blocksize 8 options 2 Adaptive queue_busy",
 	};
 	struct ssc_config cfg;
 	const char *err;
@@ -77,6 +79,9 @@ static void test_rfc_lines(void **state)
 	assert_int_equal(cfg.block_sectors, 64);
 	assert_int_equal(parse("a b options 2 lru lfu", &cfg, &err), 0);
 	assert_int_equal(cfg.policy, SSC_LFU);
+	assert_int_equal(parse("a b options 2 adaptive queue_busy", &cfg, &err), 0);
+	assert_int_equal(cfg.policy, SSC_ADAPTIVE);
+	assert_int_equal(cfg.opts, SSC_OPT_QUEUE_BUSY);
 }
 
 static void test_all_options(void **state)
@@ -157,11 +162,12 @@ static void test_round_trip(void **state)
 
 	(void)state;
 	for (m = 0; m < 3; m++)
-		for (pol = 0; pol < 2; pol++)
+		for (pol = 0; pol < 3; pol++)
 			for (mask = 0; mask < 128; mask++) {
 				int n = snprintf(line, sizeof(line),
 						 "o c blocksize 64 assoc 3 %s options %u %s",
 						 modes[m], 1 + __builtin_popcount(mask),
+						 pol == 2 ? "adaptive" :
 						 pol ? "lru" : "lfu");
 				for (j = 0; j < 7; j++)
 					if (mask & (1u << j))

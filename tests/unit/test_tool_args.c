@@ -137,7 +137,7 @@ static void test_create_errors(void **state)
 		{ "d --origin a --cache b --block-size 12q", "invalid block size '12q' (bytes, with k, M or G)" },
 		{ "d --origin a --cache b --block-size 0", "invalid block size '0' (bytes, with k, M or G)" },
 		{ "d --origin a --cache b --block-size -4k", "invalid block size '-4k' (bytes, with k, M or G)" },
-		{ "d --origin a --cache b --policy mru", "invalid policy 'mru' (lru or lfu)" },
+		{ "d --origin a --cache b --policy mru", "invalid policy 'mru' (lru, lfu or adaptive)" },
 		{ "d --origin a --cache b --assoc 0", "invalid assoc '0' (1 to 64)" },
 		{ "d --origin a --cache b --assoc 65", "invalid assoc '65' (1 to 64)" },
 		{ "d --origin a --cache b --assoc x", "invalid assoc 'x' (1 to 64)" },

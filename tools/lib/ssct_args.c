@@ -140,6 +140,10 @@ static int parse_opt_list(const char *list, uint32_t *opts, int *policy,
 			*policy = SSC_LFU;
 			continue;
 		}
+		if (!strcasecmp(tok, "adaptive")) {
+			*policy = SSC_ADAPTIVE;
+			continue;
+		}
 		for (i = 0; i < SSC_NR_OPTS; i++)
 			if (!strcasecmp(tok, ssc_opt_name(1u << i)))
 				break;
@@ -266,8 +270,11 @@ int ssct_parse_create(int argc, char **argv, struct ssct_create *c,
 				c->policy = SSC_LRU;
 			} else if (!strcasecmp(val, "lfu")) {
 				c->policy = SSC_LFU;
+			} else if (!strcasecmp(val, "adaptive")) {
+				c->policy = SSC_ADAPTIVE;
 			} else {
-				errf(err, errlen, "invalid policy '%s' (lru or lfu)", val);
+				errf(err, errlen, "invalid policy '%s' (lru, lfu or adaptive)",
+				     val);
 				return -EINVAL;
 			}
 			break;

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the adaptive policy (core/ssc_policy.c): its state
+ * machine on one set, then its behaviour through the engine (ssc-sim's
+ * replay) on workloads whose outcome the policy exists for: a hot set
+ * that survives a scan, a hot set that moves.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#define SSC_SIM_NO_MAIN
+#include "../../tools/ssc-sim.c"
+
+/* One set of 16 blocks of 8 sectors, every block valid (one sub-block). */
+static void one_set(struct ssc_cache *c, uint64_t small_target)
+{
+	struct ssc_config cfg = {
+		.block_sectors = 8, .assoc = 1, .policy = SSC_ADAPTIVE,
+	};
+	struct ssc_geom g;
+	const char *err;
+
+	assert_int_equal(ssc_geom_init(&g, &cfg, 1 << 20, 16 * 8, 4096, &err), 0);
+	assert_int_equal(g.nr_sets, 1);
+	assert_int_equal(ssc_cache_init(c, &g, SSC_ADAPTIVE, ssc_user_zalloc,
+					NULL), 0);
+	c->small_target = small_target;
+}
+
+static void put(struct ssc_cache *c, uint64_t way, uint64_t oblock,
+		uint64_t now)
+{
+	ssc_way_install(c, way, oblock, now);
+	ssc_write_done(c, way, 0, 1, false);	/* valid, clean */
+}
+
+static uint64_t victim(const struct ssc_cache *c)
+{
+	uint64_t score;
+
+	return ssc_set_candidate(c, 0, true, &score);
+}
+
+static uint64_t nr_small(const struct ssc_cache *c)
+{
+	return ssc_counter_read(&c->nr_small);
+}
+
+static void test_probation(void **state)
+{
+	struct ssc_cache c;
+	unsigned int i;
+
+	(void)state;
+	one_set(&c, 4);
+	for (i = 0; i < SSC_WAYS; i++)
+		put(&c, i, 100 + i, 1 + i);
+	assert_int_equal(nr_small(&c), 16);
+	/* over its share, probation gives the victim: the oldest entry */
+	assert_int_equal(victim(&c), 0);
+	/* two reuses earn the main part; a touch of no data is no reuse */
+	ssc_way_touch(&c, 0, 20, 0, 1);
+	assert_false(ssc_pol_reprieve(&c, 0, 21));
+	ssc_way_touch(&c, 0, 22, 0, 1);
+	assert_true(ssc_pol_reprieve(&c, 0, 23));
+	assert_int_equal(nr_small(&c), 15);
+	assert_int_equal(victim(&c), 1);
+	ssc_range_clear(&c, 1, SSC_VALID, 0, 1);
+	ssc_way_touch(&c, 1, 24, 0, 1);
+	ssc_way_touch(&c, 1, 25, 0, 1);
+	assert_false(ssc_pol_reprieve(&c, 1, 26));
+	ssc_cache_exit(&c, ssc_user_release, NULL);
+}
+
+static void test_ghosts(void **state)
+{
+	struct ssc_cache c;
+	unsigned int i;
+
+	(void)state;
+	one_set(&c, 4);
+	for (i = 0; i < SSC_WAYS; i++)
+		put(&c, i, 100 + i, 1 + i);
+	/* block 100 leaves probation unhit: its ghost stays */
+	assert_int_equal(victim(&c), 0);
+	assert_false(ssc_pol_reprieve(&c, 0, 30));
+	put(&c, 0, 200, 31);
+	assert_int_equal(nr_small(&c), 16);
+	/* when it comes back, it goes straight to the main part */
+	assert_int_equal(victim(&c), 1);
+	put(&c, 1, 100, 32);
+	assert_int_equal(nr_small(&c), 15);
+	/* the ghost was used up: out and back again, on probation */
+	ssc_way_evict(&c, 1);
+	assert_int_equal(nr_small(&c), 15);
+	put(&c, 1, 100, 33);
+	assert_int_equal(nr_small(&c), 16);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
+}
+
+static void test_main_part(void **state)
+{
+	struct ssc_cache c;
+	unsigned int i;
+
+	(void)state;
+	one_set(&c, 4);
+	/* loaded from the metadata: main part, in stamp order */
+	for (i = 0; i < SSC_WAYS; i++)
+		put(&c, i, 100 + i, 0);
+	assert_int_equal(nr_small(&c), 0);
+	for (i = 0; i < SSC_WAYS; i++)
+		c.ways[i].atime = 10 + i;
+	/* probation within its share: the main part's least recent goes */
+	assert_int_equal(victim(&c), 0);
+	/* a hit moves a main block to the front and buys one more round */
+	ssc_way_touch(&c, 0, 40, 0, 1);
+	assert_int_equal(victim(&c), 1);
+	ssc_way_touch(&c, 1, 41, 0, 1);
+	c.ways[1].atime = 5;
+	assert_int_equal(victim(&c), 1);
+	assert_true(ssc_pol_reprieve(&c, 1, 42));
+	assert_int_equal(victim(&c), 2);
+	c.ways[1].atime = 5;
+	assert_false(ssc_pol_reprieve(&c, 1, 43));
+	/* a new block on probation over its share is the victim first */
+	ssc_way_evict(&c, 2);
+	put(&c, 2, 300, 50);
+	put(&c, 3, 301, 51);
+	ssc_way_evict(&c, 4);
+	put(&c, 4, 302, 52);
+	c.small_target = 1;
+	assert_int_equal(victim(&c), 2);
+	c.small_target = 3;
+	assert_int_equal(victim(&c), 1);
+	/* every way out: the probation count is back to 0 */
+	for (i = 0; i < SSC_WAYS; i++)
+		ssc_way_evict(&c, i);
+	assert_int_equal(nr_small(&c), 0);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
+}
+
+/* ---- through the engine ---- */
+
+/* 64 sets of 4 KiB blocks (1024 ways) over a 4 GiB origin. */
+static void sim_of(struct sim *s, enum ssc_policy p)
+{
+	struct sim_opts o = {
+		.cache_bytes = 1024 * 4096, .block_sectors = 8, .assoc = 4,
+		.lbs = 4096, .mode = SSC_WRITETHROUGH, .policy = p,
+	};
+	const char *err;
+
+	assert_int_equal(sim_init(s, &o, 8ull << 20, &err), 0);
+	assert_int_equal(s->e.c.g.nr_ways, 1024);
+}
+
+static void rd(struct sim *s, uint64_t block)
+{
+	sim_access(s, block * 8, 8, false);
+}
+
+/* Hits while reading blocks [first, first + n) @passes times. */
+static uint64_t passes(struct sim *s, uint64_t first, uint64_t n,
+		       unsigned int passes)
+{
+	uint64_t h = s->st.read_hits, b;
+	unsigned int p;
+
+	for (p = 0; p < passes; p++)
+		for (b = 0; b < n; b++)
+			rd(s, first + (b * 7919) % n);	/* scattered order */
+	return s->st.read_hits - h;
+}
+
+/* A hot set of half the cache survives one scan of 8x the cache. */
+static void test_scan(void **state)
+{
+	static const enum ssc_policy pol[] = { SSC_ADAPTIVE, SSC_LRU };
+	uint64_t hits[2];
+	struct sim s;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		sim_of(&s, pol[i]);
+		passes(&s, 0, 512, 4);
+		passes(&s, 1000000, 8192, 1);
+		hits[i] = passes(&s, 0, 512, 1);
+		sim_exit(&s);
+	}
+	print_message("scan: hot set hits after it: adaptive %llu, lru %llu of 512\n",
+		      (unsigned long long)hits[0], (unsigned long long)hits[1]);
+	assert_true(hits[0] >= 512 * 9 / 10);
+	assert_int_equal(hits[1], 0);
+}
+
+/* A new hot set of half the cache takes over within two passes. */
+static void test_moving_hot_set(void **state)
+{
+	static const enum ssc_policy pol[] = { SSC_ADAPTIVE, SSC_LFU };
+	uint64_t hits[2];
+	struct sim s;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		sim_of(&s, pol[i]);
+		passes(&s, 0, 900, 8);
+		passes(&s, 500000, 512, 2);
+		hits[i] = passes(&s, 500000, 512, 2);
+		sim_exit(&s);
+	}
+	print_message("moving hot set: passes 3-4 hits: adaptive %llu, lfu %llu of 1024\n",
+		      (unsigned long long)hits[0], (unsigned long long)hits[1]);
+	assert_true(hits[0] >= 1024 * 9 / 10);
+	assert_true(hits[1] < 1024 / 2);
+}
+
+int main(void)
+{
+	(void)trace_free;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_probation),
+		cmocka_unit_test(test_ghosts),
+		cmocka_unit_test(test_main_part),
+		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_moving_hot_set),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
