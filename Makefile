@@ -67,7 +67,7 @@ UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
 	demo selftest checkpatch sparse deps clean help install dkms-install bench \
-	fuzz-build fuzz fuzz-long explore reliability check-debug check-debug-all debug-kernel
+	fuzz-build fuzz fuzz-long explore reliability check-debug check-debug-all debug-kernel hitratio
 
 all: tools unit-build modules
 
@@ -224,6 +224,11 @@ bench:
 	@$(REPO)/scripts/install-bench-deps.sh
 	@$(MAKE) --no-print-directory tools modules KVERS="$(BENCH_KVERS)"
 	@$(REPO)/scripts/bench.sh --kernels "$(BENCH_KVERS)" $(if $(BENCH_QUICK),--quick)
+
+# The hit-ratio table (ssc-sim on the traces in ../shared/traces, or
+# HITRATIO_TRACES="file..."): build/hitratio/hitratio.{csv,md}.
+hitratio: tools
+	@$(REPO)/scripts/hitratio.sh $(HITRATIO_TRACES)
 
 # ---------------------------------------------------------------- style
 checkpatch:

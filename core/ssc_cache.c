@@ -24,6 +24,12 @@ size_t ssc_bytes_per_block(const struct ssc_geom *g)
 	       (size_t)SSC_NR_BITS * g->words * sizeof(uint64_t);
 }
 
+size_t ssc_cache_bytes_per_block(const struct ssc_cache *c)
+{
+	/* ghosts: 8-byte buckets of 4 for 5/4 of the ways, 2.5 bytes a way */
+	return ssc_bytes_per_block(&c->g) + (c->ghosts ? 3 : 0);
+}
+
 int ssc_cache_init(struct ssc_cache *c, const struct ssc_geom *g,
 		   enum ssc_policy policy,
 		   void *(*zalloc)(size_t size, void *arg), void *arg)

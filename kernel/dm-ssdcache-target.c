@@ -1437,7 +1437,7 @@ static void ssc_status(struct dm_target *ti, status_type_t type,
 		       sc->e.c.g.nr_sets, ssc_sets_used(sc), sc->e.c.g.assoc,
 		       ssc_mode_name(sc->cfg.mode),
 		       ssc_policy_name(sc->cfg.policy),
-		       ssc_bytes_per_block(&sc->e.c.g));
+		       ssc_cache_bytes_per_block(&sc->e.c));
 		for (i = 0; i < SSC_NR_STATS; i++)
 			DMEMIT(" %s %llu", ssc_stat_name(i), v[i]);
 		DMEMIT(" state %s cleaner %s high_watermark %u low_watermark %u cleaning %d md_seq %llu commits %llu md_errors %llu",

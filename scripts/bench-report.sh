@@ -133,6 +133,24 @@ END {
 			f(med("scan-before" SUBSEP c), "%.0f") " | " f(med("scan-after" SUBSEP c), "%.0f") " |"
 	}
 	print ""
+	if (cnt["shift-p1" SUBSEP "linear"]) {
+		print "## 3b. A moving hot set: after zipf 1.1 over the origin, passes of 4 KiB random reads (QD16) over a new set of half the cache"
+		print ""
+		print "IOPS of each pass against dm-linear on the fast disk over a set of the same size (same boot); hit ratio: the target'"'"'s"
+		print "read counters (bcache: -); byte hit: 1 - origin sectors read / sectors read."
+		print ""
+		print "| contender | pass 1 / dm-linear | pass 2 | pass 3 | pass 4 | hit ratio pass 1 | pass 2 | pass 3 | pass 4 | byte hit pass 2 | pass 4 |"
+		print "|---|---|---|---|---|---|---|---|---|---|---|"
+		for (i = 1; i <= nc; i++) {
+			c = order[i]
+			if (c == "linear" || !cnt["shift-p1" SUBSEP c]) continue
+			l = "| " c
+			for (p = 1; p <= 4; p++) l = l " | " ratio(med("shift-p" p SUBSEP c), med("shift-p1" SUBSEP "linear"))
+			for (p = 1; p <= 4; p++) l = l " | " f(med("hr" SUBSEP "shift-p" p SUBSEP c), "%.3f")
+			print l " | " f(med("of" SUBSEP "shift-p2" SUBSEP c), "%.3f") " | " f(med("of" SUBSEP "shift-p4" SUBSEP c), "%.3f") " |"
+		}
+		print ""
+	}
 	print "## 4. Writes: 4 KiB random writes, then 70/30 random read/write, over a set that fits the cache (QD16)"
 	print ""
 	print "| contender | randwrite IOPS | x slow | p99 us | randrw70 IOPS | x slow | time to clean |"

@@ -166,6 +166,8 @@ struct ssc_cache {
 
 /* Bytes of in-memory metadata per cache block for geometry @g. */
 size_t ssc_bytes_per_block(const struct ssc_geom *g);
+/* The same for a cache, its policy's share included (rounded up). */
+size_t ssc_cache_bytes_per_block(const struct ssc_cache *c);
 
 /*
  * Allocate/free the way and bitmap arrays through caller-supplied zeroing

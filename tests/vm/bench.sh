@@ -27,8 +27,8 @@
 : "${WR_MB:=48}" "${DELAY_MS:=2}" "${BLOCK_SECTORS:=128}"
 : "${T_HIT:=3}" "${R_HIT:=1}" "${T_ZWARM:=6}" "${T_Z:=5}"
 : "${T_SWARM:=8}" "${T_S:=6}" "${T_W:=6}" "${T_DRAIN:=15}"
-: "${CONTENDERS:=ssc-wt-lru ssc-wt-lfu ssc-wb-lru ssc-wb-lfu ssc-rc-lru ssc-rc-lfu dmc-wt dmc-wb bc-wt bc-wb}"
-: "${SCAN_CONTENDERS:=ssc-wt-lru ssc-wt-lfu dmc-wt bc-wt}"
+: "${CONTENDERS:=ssc-wt-lru ssc-wt-lfu ssc-wt-adaptive ssc-wb-lru ssc-wb-lfu ssc-rc-lru ssc-rc-lfu dmc-wt dmc-wb bc-wt bc-wb}"
+: "${SCAN_CONTENDERS:=ssc-wt-lru ssc-wt-lfu ssc-wt-adaptive dmc-wt bc-wt}"
 : "${WRITE_CONTENDERS:=ssc-wt-lfu ssc-wb-lru ssc-wb-lfu dmc-wt dmc-wb wc bc-wt bc-wb}"
 
 FIO="fio --ioengine=libaio --direct=1 --randrepeat=1 --randseed=42 --group_reporting --minimal"
@@ -490,7 +490,7 @@ scale() {
 # T_WU seconds; every WU_SLICE seconds, the reads, hits and misses of the
 # slice (c_create starts every cache cold). hit ratio: the target's read counters (bcache has none that are
 # updated at once: its byte hit ratio, 1 - origin_frac, is used).
-: "${T_WU:=30}" "${WU_SLICE:=1}" "${WU_CONTENDERS:=ssc-wt-lfu ssc-wt-lru dmc-wt bc-wt}"
+: "${T_WU:=30}" "${WU_SLICE:=1}" "${WU_CONTENDERS:=ssc-wt-lfu ssc-wt-lru ssc-wt-adaptive dmc-wt bc-wt}"
 
 # dev_reads DEV: "reads_completed sectors_read" of block device DEV.
 dev_reads() {
@@ -529,11 +529,40 @@ warmup() {
 		c_remove
 	done
 }
+# 8. A moving hot set: zipf 1.1 over the whole origin (T_SWARM s), then
+# SHIFT_PASSES passes of 4 KiB random reads (QD16; fio's random map reads
+# every block once per pass) over a new set of half the cache in the middle
+# of the origin; dm-linear on the fast disk over a set of the same size, in
+# the same boot, is the yardstick.
+: "${SHIFT_PASSES:=4}" "${SHIFT_CONTENDERS:=ssc-wt-lfu ssc-wt-lru ssc-wt-adaptive dmc-wt bc-wt}"
+hotshift() {
+	_mb=$((CACHE_MB / 2))
+	[ "$_mb" -gt "$HIT_MB" ] && _mb=$HIT_MB
+	log "== moving hot set (${_mb} MiB at $((ORIGIN_MB / 2)) MiB, $SHIFT_PASSES passes, after zipf 1.1 for ${T_SWARM}s)"
+	for c in linear $SHIFT_CONTENDERS; do
+		start "$c" || continue
+		_j="--rw=randread --bs=4k --iodepth=16 --size=${_mb}M"
+		if [ "$c" = linear ]; then
+			measure shift-p1 1 $_j
+			c_remove
+			continue
+		fi
+		fio_run --name=warm --filename="$DEV" --rw=randread --bs=4k --iodepth=16 --random_distribution=zipf:1.1 \
+			--size=${ORIGIN_MB}M --time_based --runtime="$T_SWARM"
+		p=1
+		while [ $p -le "$SHIFT_PASSES" ]; do
+			measure "shift-p$p" 1 $_j --offset=$((ORIGIN_MB / 2))M
+			p=$((p + 1))
+		done
+		c_remove
+	done
+}
+
 load_ssdcache
 load_modules dm-delay dm-cache dm-cache-smq dm-writecache
 modprobe bcache 2>/dev/null || log "bcache module missing"
 OSECT=$((ORIGIN_MB * 2048))
-PARTS=${BENCH_PARTS:-scale simcmp hit_path zipf scan writes warmup}
+PARTS=${BENCH_PARTS:-scale simcmp hit_path zipf scan hotshift writes warmup}
 echo "CFG,kernel,$(uname -r)"
 case " $PARTS " in *" scale "*) scale ;; esac
 setup

@@ -12,7 +12,7 @@ const char ssct_help_create[] =
 "  --cache DEV          the fast device used as the cache\n"
 "  --mode MODE          writethrough (default), writeback or readcache\n"
 "  --block-size SIZE    cache block size in bytes, suffix k, M or G (default 128k)\n"
-"  --policy POLICY      replacement policy: lfu (default) or lru\n"
+"  --policy POLICY      replacement policy: lfu (default), lru or adaptive\n"
 "  --assoc N            further sets probed per block, 1 to 64 (default 4)\n"
 "  --option OPT[,OPT]   target option (repeatable): async_lookup, queue_busy,\n"
 "                       disable_writeback, skip_write_insert, evict_on_write,\n"

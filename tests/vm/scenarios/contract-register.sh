@@ -71,28 +71,35 @@ SC=/dev/mapper/rc_sc
 TABLE="8   readcache    lfu    wfast reload  none   80
 8   writeback    lru    rfast cleaner cache  20
 8   writethrough lfu    sym   detach  origin 20
-8   writeback    lru    wfast suspend none   20
+8   writeback    adaptive wfast suspend none 20
 64  writethrough lru    rfast reload  none   20
 64  writeback    lru    wfast detach  origin 20
-64  readcache    lru    sym   flush   cache  20
+64  readcache    adaptive sym  flush   cache  20
 64  writeback    lfu    rfast suspend none   20
 256 readcache    lfu    rfast detach  origin 20
-256 writeback    lru    sym   cleaner cache  20
+256 writeback    adaptive sym  cleaner cache  20
 256 writethrough lfu    wfast flush   cache  20
 256 writeback    lfu    rfast reload  none   20"
 
 # round_cfg I: sets BS MODE POL DELAY CTL FAULT HERD RD WD for round I (1-based).
 # Beyond the table, cycle k repeats it with the block-size groups and the
-# rows of each group rotated by k and the policies swapped on odd cycles.
+# rows of each group rotated by k and the policies rotated by k.
 round_cfg() {
 	_k=$((($1 - 1) / 12))
 	_r=$((($1 - 1) % 12))
 	_row=$(((_r / 4 + _k) % 3 * 4 + (_r % 4 + _k) % 4 + 1))
 	set -- $(echo "$TABLE" | sed -n "${_row}p")
 	BS=$1 MODE=$2 POL=$3 DELAY=$4 CTL=$5 FAULT=$6 HERD=$7
-	if [ $((_k % 2)) = 1 ]; then
-		[ "$POL" = lfu ] && POL=lru || POL=lfu
-	fi
+	# later cycles rotate the policies: lfu -> lru -> adaptive -> lfu
+	_i=0
+	while [ $_i -lt $((_k % 3)) ]; do
+		case $POL in
+		lfu) POL=lru ;;
+		lru) POL=adaptive ;;
+		*) POL=lfu ;;
+		esac
+		_i=$((_i + 1))
+	done
 	_slow=$((20 + (ROUND * 7 + SEED) % 31))
 	case $DELAY in
 	sym) RD=$((1 + ROUND % 3)) WD=$RD ;;

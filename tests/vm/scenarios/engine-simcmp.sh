@@ -58,6 +58,7 @@ run "writethrough lfu" "writethrough options 1 lfu" -p lfu -m writethrough
 run "readcache lru" "readcache options 1 lru" -p lru -m readcache
 run "writethrough evict_on_write" "writethrough options 2 lru evict_on_write" -p lru -m writethrough -o evict_on_write
 run "writeback eager_writeback" "writeback options 2 lru eager_writeback" -p lru -m writeback
+run "writethrough adaptive" "writethrough options 1 adaptive" -p adaptive -m writethrough
 run "writethrough skip_write_insert" "writethrough options 2 lfu skip_write_insert" -p lfu -m writethrough -o skip_write_insert
 [ "$bad" = 0 ] || fail "$bad configurations disagree"
 log "engine-simcmp done"
