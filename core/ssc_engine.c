@@ -730,8 +730,13 @@ static bool eng_write_lookup(struct ssc_engine *e, struct ssc_req *r)
 		ssc_env_stat(e, SSC_ST_WRITE_SKIP);
 		return false;
 	}
+	/*
+	 * The adaptive policy admits write misses as read misses: they
+	 * enter probation, where they displace probation first.
+	 */
 	r->way = eng_alloc(e, r, sets, nsets,
-			   !!(e->opts & SSC_OPT_EVICT_ON_WRITE));
+			   (e->opts & SSC_OPT_EVICT_ON_WRITE) ||
+			   e->c.policy == SSC_ADAPTIVE);
 	if (r->way == SSC_NO_BLOCK) {
 		ssc_env_stat(e, SSC_ST_WRITE_SKIP);
 		return false;

@@ -13,6 +13,8 @@
 #  - "4k": every access a read (-W), 4 KiB cache blocks, a cache device of
 #    exactly that many 4 KiB blocks with the metadata taken out of it: the
 #    references' conditions. Miss ratio = 4 KiB blocks fetched / touched.
+#  - "4k-rw": 4 KiB blocks, writethrough, writes as writes (a write reads
+#    nothing from the origin): sectors read from the origin per sector read.
 #  - "default": the default table line (128 KiB blocks over 512-byte
 #    sectors, writethrough; a write does not read the origin), same device
 #    size: sectors read from the origin per sector read.
@@ -65,8 +67,8 @@ echo "trace,cache_4k_blocks,share,geometry,policy,blocks,miss_ratio,ref_lru,ref_
 	echo "blocks, the references' conditions; \"gap\" is the share of the LRU-to-OPT gap closed. References: libCacheSim"
 	echo "figures from \`$README\` (fully associative, 4 KiB objects) where listed, else ssc-sim's own LRU and OPT."
 	echo
-	echo "| trace | cache (4 KiB blocks) | ssc lru | ssc lfu | ssc adaptive | best reference | LRU | OPT | adaptive: gap closed | default line (128 KiB blocks), sectors read from the origin per sector read: lfu / adaptive |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
+	echo "| trace | cache (4 KiB blocks) | ssc lru | ssc lfu | ssc adaptive | best reference | LRU | OPT | adaptive: gap closed | writes as writes, origin reads per read, 4 KiB blocks: lfu / adaptive | the same, 128 KiB blocks (the default line) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 } >"$MD"
 
 [ ${#LIST[@]} = 0 ] && { echo "No trace found under $TRACES." >>"$MD"; cat "$MD"; exit 0; }
@@ -84,7 +86,7 @@ for t in "${LIST[@]}"; do
 		sizes+=("$n")
 	done
 	clist=$(for n in "${sizes[@]}"; do printf '%s,' $((n * 4096)); done); clist=${clist%,}
-	declare -A M=() D=()
+	declare -A M=() D=() F=()
 	for p in $POLICIES; do
 		i=0
 		while IFS=, read -r _ blocks _ _ mr _ lr or; do
@@ -97,6 +99,11 @@ for t in "${LIST[@]}"; do
 			D[$p,$i]=$bmr
 			i=$((i + 1))
 		done < <("$SIM" -R -p "$p" -c "$clist" "$t" | grep -E '^[0-9]')
+		i=0
+		while IFS=, read -r _ _ _ _ _ bmr _ _; do
+			F[$p,$i]=$bmr
+			i=$((i + 1))
+		done < <("$SIM" -R -b 8 -l 4096 -p "$p" -c "$clist" "$t" | grep -E '^[0-9]')
 	done
 	for i in 0 1 2; do
 		pct=$(echo "5 10 20" | cut -d' ' -f$((i + 1)))
@@ -117,13 +124,14 @@ for t in "${LIST[@]}"; do
 			gap=$(awk -v l="$lru" -v o="$opt" -v x="${M[$p,$i]}" 'BEGIN { printf "%.3f", ((l - o) > 0 ? (l - x) / (l - o) : 0) }')
 			echo "$name,$n,$pct,4k,$p,${M[blocks,$i]},${M[$p,$i]},$lru,$bestv,$bestn,$opt,$gap" >>"$CSV"
 			echo "$name,$n,$pct,default,$p,,${D[$p,$i]},,,,," >>"$CSV"
+			echo "$name,$n,$pct,4k-rw,$p,,${F[$p,$i]},,,,," >>"$CSV"
 		done
 		agap=$(awk -v l="$lru" -v o="$opt" -v x="${M[adaptive,$i]}" 'BEGIN { printf "%.0f", ((l - o) > 0 ? 100 * (l - x) / (l - o) : 0) }')
 		sum_gap=$((sum_gap + agap)); cells=$((cells + 1))
 		mark=$(awk -v a="${M[adaptive,$i]}" -v b="$bestv" 'BEGIN { print (a <= b) ? "**" : "" }')
-		echo "| $name | $pct % ($n; ${M[blocks,$i]} after metadata) | ${M[lru,$i]} | ${M[lfu,$i]} | $mark${M[adaptive,$i]}$mark | $bestv ($bestn, $src) | $lru | $opt | $agap % | ${D[lfu,$i]} / ${D[adaptive,$i]} |" >>"$MD"
+		echo "| $name | $pct % ($n; ${M[blocks,$i]} after metadata) | ${M[lru,$i]} | ${M[lfu,$i]} | $mark${M[adaptive,$i]}$mark | $bestv ($bestn, $src) | $lru | $opt | $agap % | ${F[lfu,$i]} / ${F[adaptive,$i]} | ${D[lfu,$i]} / ${D[adaptive,$i]} |" >>"$MD"
 	done
-	unset M D
+	unset M D F
 done
 {
 	echo

@@ -11,8 +11,9 @@
  *          allocates a way (a free way first in probe order, else the
  *          policy's victim among all probed sets) and fills the range;
  *   write  writethrough/writeback: lookup (touch); a hit updates the
- *          range; a miss takes only a free way (evict_on_write: may
- *          evict, skip_write_insert: nothing); readcache: invalidates.
+ *          range; a miss takes only a free way (evict_on_write or the
+ *          adaptive policy: may evict, skip_write_insert: nothing);
+ *          readcache: invalidates.
  * Write-behinds are taken as instantaneous (nothing stays dirty), fills
  * always succeed and no block is ever busy: the counts equal the module's
  * for I/O issued one at a time.

@@ -243,7 +243,7 @@ void ssc_way_touch(struct ssc_cache *c, uint64_t way, uint64_t now,
  * is reprieved instead: off probation after two hits, or one more round
  * in the main part for each hit counted (up to two).
  */
-#define SSC_POL_REPRIEVES	16	/* reprieves per allocation, at most */
+#define SSC_POL_REPRIEVES	64	/* reprieves per allocation, at most */
 int ssc_pol_init(struct ssc_cache *c,
 		 void *(*zalloc)(size_t size, void *arg), void *arg);
 void ssc_pol_exit(struct ssc_cache *c, void (*release)(void *p, void *arg),

@@ -222,6 +222,37 @@ static void test_moving_hot_set(void **state)
 	assert_true(hits[1] < 1024 / 2);
 }
 
+/*
+ * Writes into a cache full of clean data: the adaptive policy admits them
+ * (they enter probation), LFU and LRU take free ways only; a hot set of a
+ * quarter of the cache, read before, stays.
+ */
+static void test_write_admission(void **state)
+{
+	static const enum ssc_policy pol[] = { SSC_ADAPTIVE, SSC_LFU };
+	uint64_t skip[2], hot[2], b;
+	struct sim s;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		sim_of(&s, pol[i]);
+		passes(&s, 0, 256, 3);
+		passes(&s, 10000, 768, 1);
+		for (b = 0; b < 512; b++)
+			sim_access(&s, (200000 + b) * 8, 8, true);
+		skip[i] = s.st.write_skip;
+		hot[i] = passes(&s, 0, 256, 1);
+		sim_exit(&s);
+	}
+	print_message("writes into a full cache: not cached: adaptive %llu, lfu %llu of 512; hot set hits after: %llu, %llu of 256\n",
+		      (unsigned long long)skip[0], (unsigned long long)skip[1],
+		      (unsigned long long)hot[0], (unsigned long long)hot[1]);
+	assert_int_equal(skip[0], 0);
+	assert_int_equal(skip[1], 512);
+	assert_int_equal(hot[0], 256);
+}
+
 int main(void)
 {
 	(void)trace_free;
@@ -231,6 +262,7 @@ int main(void)
 		cmocka_unit_test(test_main_part),
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_moving_hot_set),
+		cmocka_unit_test(test_write_admission),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
