@@ -18,7 +18,7 @@ static const char *const stat_names[SSC_NR_STATS] = {
 	"write_done", "write_skip", "bypassed", "evictions",
 	"cancelled_fills", "cancelled_bios", "fills", "writebacks",
 	"cache_errors", "origin_errors", "discards", "flushes",
-	"cleaned", "demand_cleans",
+	"cleaned", "demand_cleans", "seq_bypassed",
 };
 
 const char *ssc_stat_name(enum ssc_stat s)
@@ -48,6 +48,7 @@ int ssc_eng_init(struct ssc_engine *e, const struct ssc_geom *g,
 	memset(e, 0, sizeof(*e));
 	e->mode = mode;
 	e->opts = opts;
+	ssc_spin_init(&e->seq_lock);
 	r = ssc_cache_init(&e->c, g, policy, zalloc, arg);
 	if (r)
 		return r;
@@ -236,6 +237,53 @@ static void eng_downgrade(struct ssc_engine *e, struct ssc_req *r)
 	ssc_spin_lock(&s->lock, flags);
 	r->locked = false;
 	eng_wake(e, s, ssc_lock_downgrade(&s->st), flags);
+}
+
+/* ---- sequential streams ---- */
+
+void ssc_eng_set_seq_cutoff(struct ssc_engine *e, uint64_t sectors)
+{
+	SSC_WRITE_ONCE(e->seq_cutoff, sectors);
+}
+
+/*
+ * A miss of @r: extend the stream it continues, or start one in place of
+ * the least recently extended; true when the stream has reached the
+ * cutoff. No other lock is held with seq_lock.
+ */
+static bool eng_sequential(struct ssc_engine *e, const struct ssc_req *r)
+{
+	const struct ssc_geom *g = &e->c.g;
+	uint64_t cutoff = SSC_READ_ONCE(e->seq_cutoff);
+	uint64_t start = (r->oblock << g->block_shift) +
+			 ((uint64_t)r->first << g->sub_shift);
+	uint64_t len = (uint64_t)r->n << g->sub_shift;
+	struct ssc_eng_stream *s = NULL;
+	unsigned long flags = 0;
+	unsigned int i;
+	bool seq;
+
+	if (!cutoff)
+		return false;
+	ssc_spin_lock(&e->seq_lock, flags);
+	for (i = 0; i < SSC_SEQ_STREAMS; i++) {
+		if (e->streams[i].run && e->streams[i].next == start) {
+			s = &e->streams[i];
+			break;
+		}
+		if (!s || e->streams[i].stamp < s->stamp)
+			s = &e->streams[i];
+	}
+	if (i == SSC_SEQ_STREAMS)
+		s->run = 0;	/* a new stream, in the oldest slot */
+	s->run += len;
+	s->next = start + len;
+	s->stamp = ++e->seq_clock;
+	seq = s->run > cutoff;	/* the first @cutoff sectors are cached */
+	ssc_spin_unlock(&e->seq_lock, flags);
+	if (seq)
+		ssc_env_stat(e, SSC_ST_SEQ_BYPASSED);
+	return seq;
 }
 
 /* ---- sets ---- */
@@ -470,7 +518,7 @@ static enum ssc_plan eng_read_locked(struct ssc_engine *e, struct ssc_req *r,
 
 	if (fill_ok && mode == SSC_LK_SHARED && r->aligned &&
 	    ssc_eng_caching(e) && !(e->opts & SSC_OPT_DISABLE_WRITEBACK)) {
-		if (!mapped) {
+		if (!mapped && !eng_sequential(e, r)) {
 			r->way = eng_alloc(e, r, sets, nsets, true);
 			if (r->way == SSC_NO_BLOCK)
 				ssc_env_stat(e, SSC_ST_BYPASSED);
@@ -726,7 +774,7 @@ static bool eng_write_lookup(struct ssc_engine *e, struct ssc_req *r)
 	}
 	ssc_env_stat(e, SSC_ST_WRITE_MISSES);
 	ssc_env_stat(e, SSC_ST_WRITE_MISS);
-	if (e->opts & SSC_OPT_SKIP_WRITE_INSERT) {
+	if ((e->opts & SSC_OPT_SKIP_WRITE_INSERT) || eng_sequential(e, r)) {
 		ssc_env_stat(e, SSC_ST_WRITE_SKIP);
 		return false;
 	}

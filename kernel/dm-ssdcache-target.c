@@ -1445,8 +1445,9 @@ static void ssc_status(struct dm_target *ti, status_type_t type,
 		       (sc->cfg.opts & SSC_OPT_EAGER_WRITEBACK) ? "eager" : "lazy",
 		       sc->high_wm, sc->low_wm, READ_ONCE(sc->cleaning) ? 1 : 0,
 		       sc->md.sb.seq, sc->md.commits, sc->md.errors);
-		DMEMIT(" cache_state %s",
-		       READ_ONCE(sc->e.cache_failed) ? "failed" : "ok");
+		DMEMIT(" cache_state %s sequential_cutoff %llu",
+		       READ_ONCE(sc->e.cache_failed) ? "failed" : "ok",
+		       (unsigned long long)READ_ONCE(sc->e.seq_cutoff) << SECTOR_SHIFT);
 		break;
 	case STATUSTYPE_TABLE:
 		ssc_format_table(&sc->cfg, buf, sizeof(buf));
@@ -1518,6 +1519,20 @@ static int ssc_set_wm(struct ssc_ctx *sc, char *arg, bool high)
 	return 0;
 }
 
+/* sequential_cutoff <bytes>: a multiple of 512, at most 1 TiB; 0 is off. */
+static int ssc_set_seq_cutoff(struct ssc_ctx *sc, char *arg)
+{
+	u64 v;
+
+	if (kstrtou64(arg, 10, &v) || (v & 511) || v > (1ULL << 40)) {
+		DMERR("%s: sequential_cutoff takes bytes, a multiple of 512 up to 1 TiB (0: off)",
+		      ssc_name(sc));
+		return -EINVAL;
+	}
+	ssc_eng_set_seq_cutoff(&sc->e, v >> SECTOR_SHIFT);
+	return 0;
+}
+
 /*
  * Messages:
  *   reset_stats            zero the counters
@@ -1529,6 +1544,8 @@ static int ssc_set_wm(struct ssc_ctx *sc, char *arg, bool high)
  *   high_watermark <pct>   the cleaner starts above this share of dirty
  *                          blocks (write-back mode)
  *   low_watermark <pct>    ... and stops at this share
+ *   sequential_cutoff <bytes>  misses of a stream that ran sequentially
+ *                          this far go around the cache (0: off)
  */
 
 /*
@@ -1588,6 +1605,8 @@ static int ssc_message(struct dm_target *ti, unsigned int argc, char **argv,
 		return ssc_set_wm(sc, argv[1], false);
 	if (argc == 1 && !strcasecmp(argv[0], "cache_ok"))
 		return ssc_cache_ok(sc);
+	if (argc == 2 && !strcasecmp(argv[0], "sequential_cutoff"))
+		return ssc_set_seq_cutoff(sc, argv[1]);
 	DMWARN("%s: unsupported message \"%s\" (%u arguments)", ssc_name(sc),
 	       argc ? argv[0] : "", argc);
 	return -EINVAL;

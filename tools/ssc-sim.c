@@ -400,12 +400,13 @@ struct sim_opts {
 	uint32_t opts;		/* SSC_OPT_SKIP_WRITE_INSERT, SSC_OPT_EVICT_ON_WRITE */
 	bool writes_as_reads;	/* every access reads (as reference simulators) */
 	bool layout;		/* leave room for the on-disk metadata, as the module */
+	int64_t seq_cutoff;	/* bytes; -1: the engine's default (off) */
 };
 
 struct sim_stats {
 	uint64_t read_hits, read_misses, write_hits, write_misses;
 	uint64_t read_hit_sectors, read_miss_sectors;
-	uint64_t write_skip, evictions, invalidations;
+	uint64_t write_skip, evictions, invalidations, seq_bypassed;
 };
 
 struct sim {
@@ -443,6 +444,9 @@ static void sim_env_stat(struct ssc_engine *e, enum ssc_stat st)
 	case SSC_ST_WRITE_CANCEL:
 		s->st.invalidations++;
 		break;
+	case SSC_ST_SEQ_BYPASSED:
+		s->st.seq_bypassed++;
+		break;
 	default:
 		break;
 	}
@@ -479,6 +483,8 @@ int sim_init(struct sim *s, const struct sim_opts *o, uint64_t origin_sectors,
 	}
 	s->ops.stat = sim_env_stat;
 	s->e.env = &s->ops;
+	if (o->seq_cutoff >= 0)
+		ssc_eng_set_seq_cutoff(&s->e, (uint64_t)o->seq_cutoff >> 9);
 	return 0;
 }
 
@@ -867,6 +873,7 @@ static void usage(void)
 		"  -m MODE        writethrough (default), writeback, readcache\n"
 		"  -l BYTES       logical block size (sub-block; default 512)\n"
 		"  -o OPT         skip_write_insert | evict_on_write (repeatable)\n"
+		"  -S SIZE        sequential cutoff (default 0: off)\n"
 		"  -W             count writes as reads (every request is an access)\n"
 		"  -f FORMAT      auto msr systor vscsi cpcsv lis csv blkparse (default auto)\n"
 		"  -n N           read only the first N records\n"
@@ -944,7 +951,7 @@ int main(int argc, char **argv)
 	struct sim_opts o = {
 		.cache_bytes = 64ull << 20, .block_sectors = SSC_DEFAULT_BLOCK,
 		.assoc = SSC_DEFAULT_ASSOC, .lbs = 512, .mode = SSC_WRITETHROUGH,
-		.policy = SSC_LFU, .layout = true,
+		.policy = SSC_LFU, .layout = true, .seq_cutoff = -1,
 	};
 	enum sim_fmt fmt = FMT_AUTO;
 	const char *sizes = NULL;
@@ -955,7 +962,7 @@ int main(int argc, char **argv)
 	struct sim_refs refs = { 0 };
 	int c, i;
 
-	while ((c = getopt_long(argc, argv, "c:b:a:p:m:l:o:Wf:n:st:Rh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:b:a:p:m:l:o:S:Wf:n:st:Rh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			sizes = optarg;
@@ -996,6 +1003,9 @@ int main(int argc, char **argv)
 				o.opts |= SSC_OPT_EVICT_ON_WRITE;
 			else
 				usage();
+			break;
+		case 'S':
+			o.seq_cutoff = (int64_t)parse_size(optarg);
 			break;
 		case 'W':
 			o.writes_as_reads = true;

@@ -69,6 +69,7 @@ enum ssc_stat {
 	SSC_ST_FLUSHES,
 	SSC_ST_CLEANED,		/* dirty blocks written back by the cleaner */
 	SSC_ST_DEMAND_CLEANS,	/* blocks written back for a read */
+	SSC_ST_SEQ_BYPASSED,	/* misses of a sequential stream past the cutoff */
 	SSC_NR_STATS
 };
 
@@ -116,6 +117,14 @@ struct ssc_eng_stripe {
 	struct ssc_req *wait_tail;
 };
 
+/* A stream of misses: where its next I/O would start, how far it ran. */
+#define SSC_SEQ_STREAMS		16
+struct ssc_eng_stream {
+	uint64_t next;
+	uint64_t run;		/* sectors */
+	uint64_t stamp;
+};
+
 struct ssc_engine {
 	struct ssc_cache c;
 	struct ssc_spinlock *set_locks;	/* one per set */
@@ -126,6 +135,11 @@ struct ssc_engine {
 	struct ssc_counter clock;	/* LRU/LFU stamps */
 	/* ways the committed metadata calls dirty (SSC_WF_DISK_DIRTY) */
 	struct ssc_counter disk_dirty;
+	/* sequential cutoff (sectors, 0: off) and the recent streams */
+	uint64_t seq_cutoff;
+	struct ssc_spinlock seq_lock;
+	struct ssc_eng_stream streams[SSC_SEQ_STREAMS];
+	uint64_t seq_clock;
 	bool detached;			/* no new data enters the cache */
 	bool cache_failed;		/* too many cache errors */
 #ifndef __KERNEL__
@@ -145,6 +159,14 @@ int ssc_eng_init(struct ssc_engine *e, const struct ssc_geom *g,
 		 void *(*zalloc)(size_t size, void *arg), void *arg);
 void ssc_eng_exit(struct ssc_engine *e,
 		  void (*release)(void *p, void *arg), void *arg);
+
+/*
+ * Misses of a stream that has run sequentially (each I/O starting where one
+ * of the last 16 missing streams ended) for @sectors or more go around the
+ * cache: reads are not filled, writes not allocated. 0 (the default)
+ * turns it off.
+ */
+void ssc_eng_set_seq_cutoff(struct ssc_engine *e, uint64_t sectors);
 
 /* Stripes for a cache of @g: a power of two in [1024, 65536]. */
 uint32_t ssc_eng_nstripes(const struct ssc_geom *g);

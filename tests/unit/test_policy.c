@@ -253,6 +253,41 @@ static void test_write_admission(void **state)
 	assert_int_equal(hot[0], 256);
 }
 
+/*
+ * The sequential cutoff (any policy; here LRU, which a scan flushes): a
+ * stream of misses goes around the cache once it has run 1 MiB; the hot
+ * set stays, random misses still fill, and a hit breaks no stream.
+ */
+static void test_seq_cutoff(void **state)
+{
+	struct sim s;
+	uint64_t b, fills;
+
+	(void)state;
+	sim_of(&s, SSC_LRU);
+	ssc_eng_set_seq_cutoff(&s.e, 2048);
+	passes(&s, 0, 768, 2);
+	/* 8 MiB in 64 KiB reads: 256 blocks of it cached, the rest not */
+	for (b = 0; b < 2048; b += 16)
+		sim_access(&s, (300000 + b) * 8, 128, false);
+	assert_int_equal(s.st.seq_bypassed, 2048 - 256);
+	assert_int_equal(passes(&s, 0, 768, 1), 768);
+	/* the cached head of the stream is hit: a read after it is new */
+	fills = s.st.read_misses;
+	rd(&s, 300000);
+	assert_int_equal(s.st.read_misses, fills);
+	passes(&s, 500000, 64, 1);
+	assert_int_equal(s.st.seq_bypassed, 2048 - 256);
+	assert_int_equal(s.st.evictions, 768 + 256 + 64 - 1024);
+	/* off again: a scan fills */
+	ssc_eng_set_seq_cutoff(&s.e, 0);
+	for (b = 0; b < 512; b++)
+		rd(&s, 600000 + b);
+	assert_int_equal(s.st.seq_bypassed, 2048 - 256);
+	assert_int_equal(passes(&s, 600000, 512, 1), 512);
+	sim_exit(&s);
+}
+
 int main(void)
 {
 	(void)trace_free;
@@ -263,6 +298,7 @@ int main(void)
 		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_moving_hot_set),
 		cmocka_unit_test(test_write_admission),
+		cmocka_unit_test(test_seq_cutoff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
