@@ -178,44 +178,58 @@ static uint64_t passes(struct sim *s, uint64_t first, uint64_t n,
 	return s->st.read_hits - h;
 }
 
-/* A hot set of half the cache survives one scan of 8x the cache. */
-static void test_scan(void **state)
+/*
+ * Run @w on a fresh cache with the adaptive policy and with @other;
+ * out[0], out[1]: what @w returned with each.
+ */
+static void compare(enum ssc_policy other, uint64_t (*w)(struct sim *s),
+		    uint64_t out[2])
 {
-	static const enum ssc_policy pol[] = { SSC_ADAPTIVE, SSC_LRU };
-	uint64_t hits[2];
+	const enum ssc_policy pol[] = { SSC_ADAPTIVE, other };
 	struct sim s;
 	unsigned int i;
 
-	(void)state;
 	for (i = 0; i < 2; i++) {
 		sim_of(&s, pol[i]);
-		passes(&s, 0, 512, 4);
-		passes(&s, 1000000, 8192, 1);
-		hits[i] = passes(&s, 0, 512, 1);
+		out[i] = w(&s);
 		sim_exit(&s);
 	}
+}
+
+/* A hot set of half the cache, then a scan of 8x the cache: hot set hits. */
+static uint64_t scan_workload(struct sim *s)
+{
+	passes(s, 0, 512, 4);
+	passes(s, 1000000, 8192, 1);
+	return passes(s, 0, 512, 1);
+}
+
+static void test_scan(void **state)
+{
+	uint64_t hits[2];
+
+	(void)state;
+	compare(SSC_LRU, scan_workload, hits);
 	print_message("scan: hot set hits after it: adaptive %llu, lru %llu of 512\n",
 		      (unsigned long long)hits[0], (unsigned long long)hits[1]);
 	assert_true(hits[0] >= 512 * 9 / 10);
 	assert_int_equal(hits[1], 0);
 }
 
-/* A new hot set of half the cache takes over within two passes. */
+/* A new hot set of half the cache: its hits in passes 3 and 4. */
+static uint64_t moving_workload(struct sim *s)
+{
+	passes(s, 0, 900, 8);
+	passes(s, 500000, 512, 2);
+	return passes(s, 500000, 512, 2);
+}
+
 static void test_moving_hot_set(void **state)
 {
-	static const enum ssc_policy pol[] = { SSC_ADAPTIVE, SSC_LFU };
 	uint64_t hits[2];
-	struct sim s;
-	unsigned int i;
 
 	(void)state;
-	for (i = 0; i < 2; i++) {
-		sim_of(&s, pol[i]);
-		passes(&s, 0, 900, 8);
-		passes(&s, 500000, 512, 2);
-		hits[i] = passes(&s, 500000, 512, 2);
-		sim_exit(&s);
-	}
+	compare(SSC_LFU, moving_workload, hits);
 	print_message("moving hot set: passes 3-4 hits: adaptive %llu, lfu %llu of 1024\n",
 		      (unsigned long long)hits[0], (unsigned long long)hits[1]);
 	assert_true(hits[0] >= 1024 * 9 / 10);
@@ -225,32 +239,33 @@ static void test_moving_hot_set(void **state)
 /*
  * Writes into a cache full of clean data: the adaptive policy admits them
  * (they enter probation), LFU and LRU take free ways only; a hot set of a
- * quarter of the cache, read before, stays.
+ * quarter of the cache, read before, stays. Returns skips << 32 | hits.
  */
+static uint64_t write_workload(struct sim *s)
+{
+	uint64_t b, hot;
+
+	passes(s, 0, 256, 3);
+	passes(s, 10000, 768, 1);
+	for (b = 0; b < 512; b++)
+		sim_access(s, (200000 + b) * 8, 8, true);
+	hot = passes(s, 0, 256, 1);
+	return s->st.write_skip << 32 | hot;
+}
+
 static void test_write_admission(void **state)
 {
-	static const enum ssc_policy pol[] = { SSC_ADAPTIVE, SSC_LFU };
-	uint64_t skip[2], hot[2], b;
-	struct sim s;
-	unsigned int i;
+	uint64_t r[2];
 
 	(void)state;
-	for (i = 0; i < 2; i++) {
-		sim_of(&s, pol[i]);
-		passes(&s, 0, 256, 3);
-		passes(&s, 10000, 768, 1);
-		for (b = 0; b < 512; b++)
-			sim_access(&s, (200000 + b) * 8, 8, true);
-		skip[i] = s.st.write_skip;
-		hot[i] = passes(&s, 0, 256, 1);
-		sim_exit(&s);
-	}
+	compare(SSC_LFU, write_workload, r);
 	print_message("writes into a full cache: not cached: adaptive %llu, lfu %llu of 512; hot set hits after: %llu, %llu of 256\n",
-		      (unsigned long long)skip[0], (unsigned long long)skip[1],
-		      (unsigned long long)hot[0], (unsigned long long)hot[1]);
-	assert_int_equal(skip[0], 0);
-	assert_int_equal(skip[1], 512);
-	assert_int_equal(hot[0], 256);
+		      (unsigned long long)(r[0] >> 32), (unsigned long long)(r[1] >> 32),
+		      (unsigned long long)(r[0] & 0xffffffff),
+		      (unsigned long long)(r[1] & 0xffffffff));
+	assert_int_equal(r[0] >> 32, 0);
+	assert_int_equal(r[1] >> 32, 512);
+	assert_int_equal(r[0] & 0xffffffff, 256);
 }
 
 /*
