@@ -233,8 +233,8 @@ void ssc_way_evict(struct ssc_cache *c, uint64_t way)
 	ssc_counter_add(&c->nr_used, -1);
 }
 
-bool ssc_way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
-		     uint64_t now)
+static bool way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
+			uint64_t now, bool loaded)
 {
 	struct ssc_way *x = &c->ways[way];
 	bool evicted = x->oblock != SSC_NO_BLOCK;
@@ -246,9 +246,20 @@ bool ssc_way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
 	x->atime = now;
 	x->count = 1;
 	if (c->policy == SSC_ADAPTIVE)
-		ssc_pol_install(c, x, oblock, !now);
+		ssc_pol_install(c, x, oblock, loaded);
 	ssc_counter_add(&c->nr_used, 1);
 	return evicted;
+}
+
+bool ssc_way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
+		     uint64_t now)
+{
+	return way_install(c, way, oblock, now, false);
+}
+
+void ssc_way_load(struct ssc_cache *c, uint64_t way, uint64_t oblock)
+{
+	way_install(c, way, oblock, 0, true);
 }
 
 void ssc_way_touch(struct ssc_cache *c, uint64_t way, uint64_t now,

@@ -294,6 +294,19 @@ static struct ssc_spinlock *eng_way_lock(struct ssc_engine *e, uint64_t way)
 }
 
 /*
+ * The request to record as an access, the first time it looks up its
+ * block: a request that is retried (queued, or after a demand clean) is
+ * one access.
+ */
+static const struct ssc_req *eng_touch_once(struct ssc_req *r)
+{
+	if (r->touched)
+		return NULL;
+	r->touched = true;
+	return r;
+}
+
+/*
  * Find @oblock's way and take a reference; @touch (NULL: none) is the
  * request whose access the policy records.
  */
@@ -321,58 +334,87 @@ static uint64_t eng_lookup(struct ssc_engine *e, uint64_t oblock,
 	return SSC_NO_BLOCK;
 }
 
+/* Each probed set's replacement candidate and its score, set by set. */
+static void eng_scan(struct ssc_engine *e, const uint64_t *sets,
+		     unsigned int nsets, bool may_evict, uint64_t *cand,
+		     uint64_t *score)
+{
+	unsigned long flags = 0;
+	unsigned int i;
+
+	for (i = 0; i < nsets; i++) {
+		ssc_spin_lock(&e->set_locks[sets[i]], flags);
+		cand[i] = ssc_set_candidate(&e->c, sets[i], may_evict,
+					    &score[i]);
+		ssc_spin_unlock(&e->set_locks[sets[i]], flags);
+		if (cand[i] != SSC_NO_BLOCK && !score[i])
+			break;	/* a free way: nothing beats it */
+	}
+	for (i++; i < nsets; i++)
+		cand[i] = SSC_NO_BLOCK;
+}
+
 /*
  * Allocate a way for @oblock; the caller holds its stripe's lock. The
- * victim is chosen with each set locked in turn, then taken under its
- * set's lock if it is still reusable; a victim the policy reprieves
- * instead (SSC_ADAPTIVE) sends the search round again, a bounded number
+ * candidates are scored with each set locked in turn; the best is taken
+ * under its set's lock if it is still reusable, else (a race with another
+ * allocation) all are scored again, once. A victim the policy reprieves
+ * instead (SSC_ADAPTIVE) has only its own set scored again (all of them
+ * if the reprieve changed which part victims come from), a bounded number
  * of times, after which the victim of the moment goes.
  */
 static uint64_t eng_alloc_locked(struct ssc_engine *e, uint64_t oblock,
 				 const uint64_t *sets, unsigned int nsets,
 				 bool may_evict)
 {
+	uint64_t cand[SSC_MAX_ASSOC + 1], score[SSC_MAX_ASSOC + 1];
+	bool adaptive = e->c.policy == SSC_ADAPTIVE;
+	unsigned int i, b, tries = 0, reprieves = 0;
 	unsigned long flags = 0;
-	unsigned int i, tries = 0, reprieves = 0;
+	bool part;
 
+	part = ssc_pol_from_small(&e->c);
+	eng_scan(e, sets, nsets, may_evict, cand, score);
 	while (tries < 2) {
-		uint64_t best = SSC_NO_BLOCK, best_score = ~0ull, best_set = 0;
+		uint64_t best;
 
-		for (i = 0; i < nsets; i++) {
-			uint64_t score, way;
-
-			ssc_spin_lock(&e->set_locks[sets[i]], flags);
-			way = ssc_set_candidate(&e->c, sets[i], may_evict,
-						&score);
-			ssc_spin_unlock(&e->set_locks[sets[i]], flags);
-			if (way != SSC_NO_BLOCK && score < best_score) {
-				best = way;
-				best_score = score;
-				best_set = sets[i];
-				if (!score)
-					break;
-			}
-		}
-		if (best == SSC_NO_BLOCK)
+		b = nsets;
+		for (i = 0; i < nsets; i++)
+			if (cand[i] != SSC_NO_BLOCK &&
+			    (b == nsets || score[i] < score[b]))
+				b = i;
+		if (b == nsets)
 			return SSC_NO_BLOCK;
-		ssc_spin_lock(&e->set_locks[best_set], flags);
+		best = cand[b];
+		ssc_spin_lock(&e->set_locks[sets[b]], flags);
 		if (ssc_way_reusable(&e->c, best) &&
 		    (may_evict || e->c.ways[best].oblock == SSC_NO_BLOCK)) {
-			if (best_score && reprieves < SSC_POL_REPRIEVES &&
+			if (adaptive && score[b] &&
+			    reprieves < SSC_POL_REPRIEVES &&
 			    ssc_pol_reprieve(&e->c, best, eng_now(e))) {
-				ssc_spin_unlock(&e->set_locks[best_set], flags);
 				reprieves++;
+				cand[b] = ssc_set_candidate(&e->c, sets[b],
+							    may_evict,
+							    &score[b]);
+				ssc_spin_unlock(&e->set_locks[sets[b]], flags);
+				if (ssc_pol_from_small(&e->c) != part) {
+					part = !part;
+					eng_scan(e, sets, nsets, may_evict,
+						 cand, score);
+				}
 				continue;
 			}
 			if (ssc_way_install(&e->c, best, oblock, eng_now(e)))
 				ssc_env_stat(e, SSC_ST_EVICTIONS);
 			ssc_env_md_changed(e, best);
 			e->c.ways[best].busy++;
-			ssc_spin_unlock(&e->set_locks[best_set], flags);
+			ssc_spin_unlock(&e->set_locks[sets[b]], flags);
 			return best;
 		}
-		ssc_spin_unlock(&e->set_locks[best_set], flags);
+		ssc_spin_unlock(&e->set_locks[sets[b]], flags);
 		tries++;	/* raced with another allocation: look again */
+		part = ssc_pol_from_small(&e->c);
+		eng_scan(e, sets, nsets, may_evict, cand, score);
 	}
 	return SSC_NO_BLOCK;
 }
@@ -482,7 +524,7 @@ static enum ssc_plan eng_read_locked(struct ssc_engine *e, struct ssc_req *r,
 	bool mapped;
 
 	nsets = ssc_probe_sets(&e->c.g, r->oblock, sets);
-	r->way = eng_lookup(e, r->oblock, sets, nsets, r);
+	r->way = eng_lookup(e, r->oblock, sets, nsets, eng_touch_once(r));
 	mapped = r->way != SSC_NO_BLOCK;
 	if (mapped) {
 		ssc_spin_lock(eng_way_lock(e, r->way), flags);
@@ -767,7 +809,7 @@ static bool eng_write_lookup(struct ssc_engine *e, struct ssc_req *r)
 	uint64_t sets[SSC_MAX_ASSOC + 1];
 	unsigned int nsets = ssc_probe_sets(&e->c.g, r->oblock, sets);
 
-	r->way = eng_lookup(e, r->oblock, sets, nsets, r);
+	r->way = eng_lookup(e, r->oblock, sets, nsets, eng_touch_once(r));
 	if (r->way != SSC_NO_BLOCK) {
 		ssc_env_stat(e, SSC_ST_WRITE_HITS);
 		return true;

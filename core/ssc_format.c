@@ -429,7 +429,7 @@ int ssc_md_decode(struct ssc_cache *c, const uint8_t *buf, uint64_t blocknr,
 			*err = "Metadata holds the same block twice";
 			goto bad;
 		}
-		ssc_way_install(c, way, ob, 0);
+		ssc_way_load(c, way, ob);
 		if (any_dirty)
 			c->ways[way].flags |= SSC_WF_DISK_DIRTY;
 		for (k = 0; k < words; k++) {

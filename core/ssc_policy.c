@@ -23,7 +23,7 @@
 
 #define POL_FREQ	0x3u		/* hit count */
 #define POL_FREQ_MAX	2u
-#define POL_MAIN	0x4u		/* in the main part */
+#define POL_MAIN	SSC_POL_MAIN	/* in the main part */
 #define POL_PROMOTE	2u		/* hits that move a block off probation */
 #define POL_OTHER	(1ull << 62)	/* score offset of the other part */
 
@@ -92,9 +92,15 @@ static bool ghost_take(struct ssc_cache *c, uint64_t oblock)
 	return false;
 }
 
+bool ssc_pol_from_small(const struct ssc_cache *c)
+{
+	return c->policy == SSC_ADAPTIVE &&
+	       ssc_counter_read(&c->nr_small) > c->small_target;
+}
+
 uint64_t ssc_pol_score(const struct ssc_cache *c, const struct ssc_way *x)
 {
-	bool from_small = ssc_counter_read(&c->nr_small) > c->small_target;
+	bool from_small = ssc_pol_from_small(c);
 	uint64_t s = (x->atime & (POL_OTHER - 1)) + 1;
 
 	if (!!(x->count & POL_MAIN) == from_small)

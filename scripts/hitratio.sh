@@ -73,37 +73,54 @@ echo "trace,cache_4k_blocks,share,geometry,policy,blocks,miss_ratio,ref_lru,ref_
 
 [ ${#LIST[@]} = 0 ] && { echo "No trace found under $TRACES." >>"$MD"; cat "$MD"; exit 0; }
 
+# sim_row ARGS...: the CSV row of one cache size (empty if ssc-sim refuses
+# the size, e.g. smaller than one set of the geometry).
+sim_row() {
+	local a=() x
+	for x in "$@"; do a+=("$x"); done
+	# a trailing comma makes ssc-sim print CSV for the single size
+	for ((x = 0; x < ${#a[@]}; x++)); do
+		[ "${a[x]}" = -c ] && a[x + 1]="${a[x + 1]},"
+	done
+	"$SIM" "${a[@]}" 2>/dev/null | grep -E '^[0-9]' | head -1 || true
+}
+
+# gap_of LRU OPT X SCALE: (LRU - X) / (LRU - OPT) * SCALE, or - (rounded
+# to an integer when SCALE is 100)
+gap_of() {
+	awk -v l="$1" -v o="$2" -v x="$3" -v k="$4" 'BEGIN {
+		if (l == "-" || o == "-" || x == "-" || l == "" || o == "" || x == "" || l - o <= 0) { print "-"; exit }
+		printf (k == 100 ? "%.0f\n" : "%.3f\n"), k * (l - x) / (l - o) }'
+}
+
 sum_gap=0
 cells=0
 for t in "${LIST[@]}"; do
 	name=$(basename "$t"); name=${name%%.*}
-	distinct=$("$SIM" -W -b 8 -l 4096 -R -c 1M "$t" | sed -n 's/.* \([0-9]*\) distinct blocks.*/\1/p')
-	[ -n "$distinct" ] || { echo "hitratio: $t: no distinct-block count" >&2; continue; }
+	distinct=$("$SIM" -W -b 8 -l 4096 -R -c 1M "$t" 2>/dev/null |
+		sed -n 's/.* \([0-9]*\) distinct blocks.*/\1/p') || true
+	[ -n "$distinct" ] || { echo "hitratio: $t: not read (ssc-sim $SIM failed on it); left out" >&2; continue; }
 	sizes=()
 	for pct in 5 10 20; do
 		n=$(( (distinct * pct / 100 + 8) / 16 * 16 ))
 		[ "$n" -lt 16 ] && n=16
 		sizes+=("$n")
 	done
-	clist=$(for n in "${sizes[@]}"; do printf '%s,' $((n * 4096)); done); clist=${clist%,}
 	declare -A M=() D=() F=()
 	for p in $POLICIES; do
-		i=0
-		while IFS=, read -r _ blocks _ _ mr _ lr or; do
+		for i in 0 1 2; do
+			c=$((sizes[i] * 4096))
+			# cache_bytes,blocks,hits,misses,miss_ratio,byte_miss_ratio[,lru,opt]
+			row=$(sim_row -W -b 8 -l 4096 -p "$p" -c "$c" "$t")
+			IFS=, read -r _ blocks _ _ mr _ lr or <<<"${row:-,-,,,-,-,-,-}"
 			M[$p,$i]=$mr; M[blocks,$i]=$blocks
 			M[lru,ref,$i]=$lr; M[opt,ref,$i]=$or
-			i=$((i + 1))
-		done < <("$SIM" -W -b 8 -l 4096 -p "$p" -c "$clist" "$t" | grep -E '^[0-9]')
-		i=0
-		while IFS=, read -r _ _ _ _ _ bmr _ _; do
-			D[$p,$i]=$bmr
-			i=$((i + 1))
-		done < <("$SIM" -R -p "$p" -c "$clist" "$t" | grep -E '^[0-9]')
-		i=0
-		while IFS=, read -r _ _ _ _ _ bmr _ _; do
-			F[$p,$i]=$bmr
-			i=$((i + 1))
-		done < <("$SIM" -R -b 8 -l 4096 -p "$p" -c "$clist" "$t" | grep -E '^[0-9]')
+			row=$(sim_row -R -b 8 -l 4096 -p "$p" -c "$c" "$t")
+			IFS=, read -r _ _ _ _ _ F[$p,$i] <<<"${row:-,,,,,-}"
+			# the default line needs 16 blocks of 128 KiB at least
+			row=$(sim_row -R -p "$p" -c "$c" "$t")
+			IFS=, read -r _ _ _ _ _ D[$p,$i] <<<"${row:-,,,,,-}"
+		done
 	done
 	for i in 0 1 2; do
 		pct=$(echo "5 10 20" | cut -d' ' -f$((i + 1)))
@@ -121,21 +138,25 @@ for t in "${LIST[@]}"; do
 		fi
 		bestv=${best%% *} bestn=${best#* }
 		for p in $POLICIES; do
-			gap=$(awk -v l="$lru" -v o="$opt" -v x="${M[$p,$i]}" 'BEGIN { printf "%.3f", ((l - o) > 0 ? (l - x) / (l - o) : 0) }')
+			gap=$(gap_of "$lru" "$opt" "${M[$p,$i]}" 1)
 			echo "$name,$n,$pct,4k,$p,${M[blocks,$i]},${M[$p,$i]},$lru,$bestv,$bestn,$opt,$gap" >>"$CSV"
 			echo "$name,$n,$pct,default,$p,,${D[$p,$i]},,,,," >>"$CSV"
 			echo "$name,$n,$pct,4k-rw,$p,,${F[$p,$i]},,,,," >>"$CSV"
 		done
-		agap=$(awk -v l="$lru" -v o="$opt" -v x="${M[adaptive,$i]}" 'BEGIN { printf "%.0f", ((l - o) > 0 ? 100 * (l - x) / (l - o) : 0) }')
-		sum_gap=$((sum_gap + agap)); cells=$((cells + 1))
-		mark=$(awk -v a="${M[adaptive,$i]}" -v b="$bestv" 'BEGIN { print (a <= b) ? "**" : "" }')
+		agap=$(gap_of "$lru" "$opt" "${M[adaptive,$i]}" 100)
+		if [ "$agap" != - ]; then
+			sum_gap=$((sum_gap + agap)); cells=$((cells + 1))
+		fi
+		mark=$(awk -v a="${M[adaptive,$i]}" -v b="$bestv" 'BEGIN { print (a != "-" && b != "-" && a + 0 <= b + 0) ? "**" : "" }')
 		echo "| $name | $pct % ($n; ${M[blocks,$i]} after metadata) | ${M[lru,$i]} | ${M[lfu,$i]} | $mark${M[adaptive,$i]}$mark | $bestv ($bestn, $src) | $lru | $opt | $agap % | ${F[lfu,$i]} / ${F[adaptive,$i]} | ${D[lfu,$i]} / ${D[adaptive,$i]} |" >>"$MD"
 	done
 	unset M D F
 done
-{
-	echo
-	[ "$cells" -gt 0 ] && echo "Adaptive closes $((sum_gap / cells)) % of the LRU-to-OPT gap on average over $cells cells; bold: no worse than the best reference."
-} >>"$MD"
+echo >>"$MD"
+if [ "$cells" -gt 0 ]; then
+	echo "Adaptive closes $((sum_gap / cells)) % of the LRU-to-OPT gap on average over $cells cells; bold: no worse than the best reference." >>"$MD"
+else
+	echo "No trace could be replayed." >>"$MD"
+fi
 cat "$MD"
 echo "hitratio: $CSV, $MD"

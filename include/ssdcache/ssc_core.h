@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ssc_core.h - the dm-ssdcache cache core: configuration parsing, geometry,
- * hashed set-associative placement, lookup, replacement (LRU/LFU), per
+ * hashed set-associative placement, lookup, replacement (LRU, LFU and the
+ * adaptive policy of ssc_policy.c), per
  * sub-block state and the block lock state machine.
  *
  * The core knows nothing of bios, devices, locks or time. Its callers (the
@@ -125,8 +126,10 @@ static inline uint64_t ssc_way_sector(const struct ssc_geom *g, uint64_t way)
 /* Per cache-block state. */
 struct ssc_way {
 	uint64_t oblock;	/* SSC_NO_BLOCK when free */
-	uint64_t atime;		/* LRU stamp (caller's clock) */
-	uint32_t count;		/* LFU access count (saturating) */
+	uint64_t atime;		/* LRU stamp (caller's clock); adaptive: entry
+				 * or last hit in the main part */
+	uint32_t count;		/* LFU access count (saturating); adaptive:
+				 * reuses (2 bits) and SSC_POL_MAIN */
 	uint16_t busy;		/* I/O holding a reference to this block */
 	uint8_t fills;		/* fills whose cache write is in flight */
 	uint8_t flags;		/* enum ssc_way_flags */
@@ -218,11 +221,16 @@ bool ssc_way_reusable(const struct ssc_cache *c, uint64_t way);
 
 /*
  * Install @oblock in @way (evicting its old block, which must be clean and
- * idle) at time @now; @now 0 means loaded from the metadata at start-up.
- * Returns true when an old block was evicted.
+ * idle) at time @now. Returns true when an old block was evicted.
  */
 bool ssc_way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
 		     uint64_t now);
+
+/*
+ * Install @oblock, found in the metadata at start-up, in the free @way:
+ * stamped 0 (older than any access), in the adaptive policy's main part.
+ */
+void ssc_way_load(struct ssc_cache *c, uint64_t way, uint64_t oblock);
 
 /* Drop the block held by @way (must be clean); the way becomes free. */
 void ssc_way_evict(struct ssc_cache *c, uint64_t way);
@@ -244,10 +252,13 @@ void ssc_way_touch(struct ssc_cache *c, uint64_t way, uint64_t now,
  * in the main part for each hit counted (up to two).
  */
 #define SSC_POL_REPRIEVES	64	/* reprieves per allocation, at most */
+#define SSC_POL_MAIN		0x4u	/* ssc_way.count: in the main part */
 int ssc_pol_init(struct ssc_cache *c,
 		 void *(*zalloc)(size_t size, void *arg), void *arg);
 void ssc_pol_exit(struct ssc_cache *c, void (*release)(void *p, void *arg),
 		  void *arg);
+/* Whether victims come from probation now (false for other policies). */
+bool ssc_pol_from_small(const struct ssc_cache *c);
 /* Victim score of a block in use (lower goes first, never 0). */
 uint64_t ssc_pol_score(const struct ssc_cache *c, const struct ssc_way *x);
 /*

@@ -105,6 +105,7 @@ struct ssc_req {
 	bool need_commit;	/* FUA: commit the metadata before completing */
 	bool fua;
 	bool cwrite;		/* counted by ssc_env_cwrite_get() */
+	bool touched;		/* its access is recorded for the policy */
 	bool cerr;		/* the cache half failed */
 	bool oerr;		/* the origin half failed */
 };

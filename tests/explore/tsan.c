@@ -204,7 +204,8 @@ static void t_check_idle(const char *what)
 	}
 }
 
-static void t_run(enum ssc_mode mode, uint32_t opts, const char *what)
+static void t_run(enum ssc_policy pol, enum ssc_mode mode, uint32_t opts,
+		  const char *what)
 {
 	struct ssc_config cfg = { .block_sectors = T_BLOCK, .assoc = 2 };
 	pthread_t th[T_THREADS], cl;
@@ -213,7 +214,7 @@ static void t_run(enum ssc_mode mode, uint32_t opts, const char *what)
 	long i;
 
 	if (ssc_geom_init(&g, &cfg, 4096, 2 * SSC_WAYS * T_BLOCK, 512, &err) ||
-	    ssc_eng_init(&E, &g, SSC_ADAPTIVE, mode, opts, 4, ssc_user_zalloc, NULL)) {
+	    ssc_eng_init(&E, &g, pol, mode, opts, 4, ssc_user_zalloc, NULL)) {
 		printf("tsan: setup failed\n");
 		exit(2);
 	}
@@ -238,11 +239,14 @@ static void t_run(enum ssc_mode mode, uint32_t opts, const char *what)
 
 int main(void)
 {
-	t_run(SSC_WRITETHROUGH, 0, "writethrough");
-	t_run(SSC_WRITEBACK, SSC_OPT_EAGER_WRITEBACK, "writeback eager");
-	t_run(SSC_WRITEBACK, SSC_OPT_QUEUE_BUSY | SSC_OPT_EVICT_ON_WRITE,
-	      "writeback queue_busy evict_on_write");
-	t_run(SSC_WRITETHROUGH, SSC_OPT_ASYNC_LOOKUP, "writethrough async_lookup");
-	t_run(SSC_READCACHE, 0, "readcache");
+	t_run(SSC_LRU, SSC_WRITETHROUGH, 0, "writethrough lru");
+	t_run(SSC_ADAPTIVE, SSC_WRITETHROUGH, 0, "writethrough adaptive");
+	t_run(SSC_LFU, SSC_WRITEBACK, SSC_OPT_EAGER_WRITEBACK, "writeback eager lfu");
+	t_run(SSC_ADAPTIVE, SSC_WRITEBACK, 0, "writeback adaptive");
+	t_run(SSC_LRU, SSC_WRITEBACK, SSC_OPT_QUEUE_BUSY | SSC_OPT_EVICT_ON_WRITE,
+	      "writeback queue_busy evict_on_write lru");
+	t_run(SSC_ADAPTIVE, SSC_WRITETHROUGH, SSC_OPT_ASYNC_LOOKUP,
+	      "writethrough async_lookup adaptive");
+	t_run(SSC_LRU, SSC_READCACHE, 0, "readcache lru");
 	return failures ? 1 : 0;
 }

@@ -111,8 +111,10 @@ static void test_main_part(void **state)
 	(void)state;
 	one_set(&c, 4);
 	/* loaded from the metadata: main part, in stamp order */
-	for (i = 0; i < SSC_WAYS; i++)
-		put(&c, i, 100 + i, 0);
+	for (i = 0; i < SSC_WAYS; i++) {
+		ssc_way_load(&c, i, 100 + i);
+		ssc_write_done(&c, i, 0, 1, false);
+	}
 	assert_int_equal(nr_small(&c), 0);
 	for (i = 0; i < SSC_WAYS; i++)
 		c.ways[i].atime = 10 + i;
@@ -158,6 +160,11 @@ static void sim_of(struct sim *s, enum ssc_policy p)
 
 	assert_int_equal(sim_init(s, &o, 8ull << 20, &err), 0);
 	assert_int_equal(s->e.c.g.nr_ways, 1024);
+	if (p == SSC_ADAPTIVE) {
+		/* probation 1/32 of the ways, ghosts for 5/4 of them */
+		assert_int_equal(s->e.c.small_target, 32);
+		assert_int_equal(s->e.c.nr_ghost_buckets, 1024 * 5 / 16 + 1);
+	}
 }
 
 static void rd(struct sim *s, uint64_t block)
