@@ -123,13 +123,15 @@ static inline uint64_t ssc_way_sector(const struct ssc_geom *g, uint64_t way)
 	return g->data_offset + (way << g->block_shift);
 }
 
-/* Per cache-block state. */
+/*
+ * Per cache-block state. For the adaptive policy, atime is the stamp of
+ * the block's entry or last hit in the main part, and count holds its
+ * reuses (2 bits) and SSC_POL_MAIN.
+ */
 struct ssc_way {
 	uint64_t oblock;	/* SSC_NO_BLOCK when free */
-	uint64_t atime;		/* LRU stamp (caller's clock); adaptive: entry
-				 * or last hit in the main part */
-	uint32_t count;		/* LFU access count (saturating); adaptive:
-				 * reuses (2 bits) and SSC_POL_MAIN */
+	uint64_t atime;		/* LRU stamp (caller's clock) */
+	uint32_t count;		/* LFU access count (saturating) */
 	uint16_t busy;		/* I/O holding a reference to this block */
 	uint8_t fills;		/* fills whose cache write is in flight */
 	uint8_t flags;		/* enum ssc_way_flags */
