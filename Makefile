@@ -20,6 +20,7 @@
 #                             (one VM per kernel, BENCH_KVERS="6.1"; ~20 min
 #                             each; BENCH_QUICK=1 for a short harness check);
 #                             results in build/bench/<kver>/
+#   make hitratio             the policies against reference policies on the traces
 #   make selftest             prove the VM harness fails on bad scenarios
 #   make checkpatch | sparse  kernel coding style / static checks
 #   make install [PREFIX=/usr/local DESTDIR=]  tool, man pages, docs, systemd unit
