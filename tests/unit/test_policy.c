@@ -13,8 +13,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#define SSC_SIM_NO_MAIN
-#include "../../tools/ssc-sim.c"
+#include "../../tools/lib/ssct_sim.c"
 
 /* One set of 16 blocks of 8 sectors, every block valid (one sub-block). */
 static void one_set(struct ssc_cache *c, uint64_t small_target)
@@ -312,7 +311,6 @@ static void test_seq_cutoff(void **state)
 
 int main(void)
 {
-	(void)trace_free;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_probation),
 		cmocka_unit_test(test_ghosts),

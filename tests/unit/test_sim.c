@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of ssc-sim (tools/ssc-sim.c, included without its main()):
+ * Unit tests of ssc-sim (tools/lib/ssct_sim.c, included):
  * trace parsers, the replay through the core on hand-made traces whose hit
  * counts are derived by hand, and the LRU / OPT references.
  */
@@ -12,8 +12,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#define SSC_SIM_NO_MAIN
-#include "../../tools/ssc-sim.c"
+#include "../../tools/lib/ssct_sim.c"
 
 /* A one-set cache (16 blocks of 8 sectors) over a 512 MiB origin. */
 static void one_set(struct sim *s, enum ssc_policy p, uint32_t lbs,
@@ -277,7 +276,7 @@ static void test_parsers(void **state)
 	v[12] = 0x12;	/* INQUIRY: skipped */
 	assert_int_equal(sim_parse_vscsi(&t, v), 0);
 	assert_int_equal(t.n, 7);
-	trace_free(&t);
+	sim_trace_free(&t);
 }
 
 /* Guessing the format from the first line. */
