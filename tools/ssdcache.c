@@ -18,15 +18,18 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
 
+#include "lib/ssct_advise.h"
 #include "lib/ssct_args.h"
 #include "lib/ssct_help.h"
 
@@ -54,6 +57,7 @@ static int cmd_status(int argc, char **argv);
 static int cmd_stats(int argc, char **argv);
 static int cmd_inspect(int argc, char **argv);
 static int cmd_assemble(int argc, char **argv);
+static int cmd_advise(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "create", cmd_create, ssct_help_create },
@@ -65,6 +69,7 @@ static const struct cmd cmds[] = {
 	{ "stats", cmd_stats, ssct_help_stats },
 	{ "inspect", cmd_inspect, ssct_help_inspect },
 	{ "assemble", cmd_assemble, ssct_help_assemble },
+	{ "advise", cmd_advise, ssct_help_advise },
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -84,6 +89,7 @@ static void usage(FILE *f)
 		"  stats NAME [--watch]                             counters\n"
 		"  inspect DEV [--json]                             print a cache superblock\n"
 		"  assemble [--config FILE]                         create configured caches\n"
+		"  advise DEV --for DURATION                        size a cache from DEV's I/O\n"
 		"  help [COMMAND]                                   help on a command\n"
 		"Run 'ssdcache COMMAND --help' for a command's options.\n");
 }
@@ -1305,6 +1311,284 @@ static int cmd_assemble(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- main */
+
+/* ---------------------------------------------------------------- advise */
+
+/* Run @argv (stdout to /dev/null unless @keep_out); its exit status or -1. */
+static int run_prog(char *const argv[], bool keep_out)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (!keep_out) {
+			int fd = open("/dev/null", O_WRONLY);
+
+			if (fd >= 0)
+				dup2(fd, STDOUT_FILENO);
+		}
+		execvp(argv[0], argv);
+		fprintf(stderr, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static bool in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (!path || !*path)
+		path = "/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, prog);
+		if (!access(buf, X_OK))
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+/* "30", "30s", "5m", "2h" -> seconds; 0 if invalid. */
+static unsigned int parse_duration(const char *s)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (end == s)
+		return 0;
+	if (!strcmp(end, "m"))
+		v *= 60;
+	else if (!strcmp(end, "h"))
+		v *= 3600;
+	else if (*end && strcmp(end, "s"))
+		return 0;
+	return v > 86400 * 7 ? 0 : (unsigned int)v;
+}
+
+/*
+ * Record @dev's I/O for @secs seconds with blktrace into the blkparse text
+ * file @out (queue events only: what was asked of the device).
+ */
+static int record_trace(const char *dev, unsigned int secs, const char *out)
+{
+	char dir[] = "/tmp/ssdcache-advise.XXXXXX", w[16], path[PATH_MAX];
+	char *bt[] = { "blktrace", "-d", (char *)dev, "-w", w, "-D", dir, "-o", "trace", NULL };
+	char *bp[] = { "blkparse", "-q", "-a", "queue", "-i", "trace", "-D", dir,
+		       "-o", (char *)out, NULL };
+	struct dirent *de;
+	int rc;
+	DIR *d;
+
+	if (access("/sys/kernel/debug/block", F_OK) &&
+	    mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) &&
+	    errno != EBUSY)
+		return err("advise: cannot mount debugfs on /sys/kernel/debug: %s "
+			   "(blktrace needs it)", strerror(errno));
+	if (!mkdtemp(dir))
+		return err("advise: cannot create a directory in /tmp: %s", strerror(errno));
+	snprintf(w, sizeof(w), "%u", secs);
+	fprintf(stderr, PROG ": advise: recording the I/O of %s for %u s\n", dev, secs);
+	rc = run_prog(bt, false);
+	if (rc)
+		err("advise: blktrace -d %s failed (exit status %d)", dev, rc);
+	else if ((rc = run_prog(bp, false)))
+		err("advise: blkparse failed (exit status %d)", rc);
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+	return rc ? 1 : 0;
+}
+
+static int cmd_advise(int argc, char **argv)
+{
+	const struct cmd *c = &cmds[NR_CMDS - 1];
+	const char *dev = NULL, *trace = NULL, *save = NULL, *plot = NULL;
+	const char *blocks = NULL, *policies = "lfu,adaptive";
+	struct ssct_advise a = { .mode = SSC_WRITETHROUGH, .lbs = 0 };
+	struct ssct_advise_result r;
+	struct sim_trace t = { 0 };
+	char e[SSCT_ERRLEN], tmp[] = "/tmp/ssdcache-advise-XXXXXX";
+	unsigned int secs = 0;
+	uint64_t v;
+	char *end;
+	int i, rc = 1;
+
+	for (i = 0; i < argc; i++) {
+		const char *o = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+			fputs(c->help, stdout);
+			return 0;
+		}
+		if (o[0] != '-') {
+			if (dev)
+				return usage_err(c, "unexpected argument");
+			dev = o;
+			continue;
+		}
+		if (!val)
+			return usage_err(c, "an option lacks its value");
+		i++;
+		if (!strcmp(o, "--for")) {
+			secs = parse_duration(val);
+			if (!secs)
+				return usage_err(c, "invalid --for (seconds, or a number with s, m or h)");
+		} else if (!strcmp(o, "--trace")) {
+			trace = val;
+		} else if (!strcmp(o, "--save")) {
+			save = val;
+		} else if (!strcmp(o, "--plot")) {
+			plot = val;
+		} else if (!strcmp(o, "--target")) {
+			a.target = strtod(val, &end);
+			if (*end || !(a.target > 0 && a.target < 1))
+				return usage_err(c, "invalid --target (a hit ratio between 0 and 1)");
+		} else if (!strcmp(o, "--block-size")) {
+			blocks = val;
+		} else if (!strcmp(o, "--policy")) {
+			policies = val;
+		} else if (!strcmp(o, "--mode")) {
+			if (!strcasecmp(val, "writethrough"))
+				a.mode = SSC_WRITETHROUGH;
+			else if (!strcasecmp(val, "writeback"))
+				a.mode = SSC_WRITEBACK;
+			else if (!strcasecmp(val, "readcache"))
+				a.mode = SSC_READCACHE;
+			else
+				return usage_err(c, "invalid --mode (writethrough, writeback or readcache)");
+		} else if (!strcmp(o, "--min-size") || !strcmp(o, "--max-size") ||
+			   !strcmp(o, "--origin-size")) {
+			if (ssct_parse_size(val, &v) || !v)
+				return usage_err(c, "invalid size");
+			if (o[2] == 'm' && o[3] == 'i')
+				a.min_bytes = v;
+			else if (o[2] == 'm')
+				a.max_bytes = v;
+			else
+				a.origin_sectors = v >> 9;
+		} else if (!strcmp(o, "--lbs")) {
+			a.lbs = (uint32_t)strtoul(val, &end, 10);
+			if (*end || a.lbs < 512 || a.lbs > 65536 || (a.lbs & (a.lbs - 1)))
+				return usage_err(c, "invalid --lbs (512 to 65536, a power of two)");
+		} else if (!strcmp(o, "--steps")) {
+			a.steps = (unsigned int)strtoul(val, &end, 10);
+			if (*end || a.steps < 1 || a.steps > 16)
+				return usage_err(c, "invalid --steps (1 to 16)");
+		} else {
+			return usage_err(c, "unknown option");
+		}
+	}
+	if (!!dev == !!trace)
+		return usage_err(c, "give a device (with --for) or --trace FILE");
+	if (dev && !secs)
+		return usage_err(c, "missing --for DURATION");
+	if (trace && save)
+		return usage_err(c, "--save goes with a device, not with --trace");
+	if (plot && !in_path("gnuplot"))
+		return err("advise: --plot needs gnuplot (Debian package gnuplot-nox)");
+	if (dev && (!in_path("blktrace") || !in_path("blkparse")))
+		return err("advise: recording needs blktrace and blkparse (Debian package blktrace)");
+	if (dev) {
+		struct stat st;
+		uint64_t bytes;
+		int fd, sz;
+
+		if (stat(dev, &st) || !S_ISBLK(st.st_mode))
+			return err("advise: %s: not a block device", dev);
+		fd = open(dev, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return err("advise: %s: %s", dev, strerror(errno));
+		if (ioctl(fd, BLKGETSIZE64, &bytes) || ioctl(fd, BLKSSZGET, &sz)) {
+			close(fd);
+			return err("advise: %s: cannot get its size: %s", dev, strerror(errno));
+		}
+		close(fd);
+		if (!a.origin_sectors)
+			a.origin_sectors = bytes >> 9;
+		if (!a.lbs)
+			a.lbs = (uint32_t)sz;
+	}
+	if (!a.lbs)
+		a.lbs = 512;
+	if (!blocks)
+		blocks = a.lbs <= 4096 ? "4k,32k,128k" : "64k,128k";
+	if (ssct_advise_blocks(&a, blocks, e, sizeof(e)) ||
+	    ssct_advise_policies(&a, policies, e, sizeof(e)))
+		return usage_err(c, e);
+
+	if (dev) {
+		int fd;
+
+		if (save) {
+			snprintf(tmp, sizeof(tmp), "%s", save);
+		} else {
+			fd = mkstemp(tmp);
+			if (fd < 0)
+				return err("advise: cannot create a file in /tmp: %s", strerror(errno));
+			close(fd);
+		}
+		if (record_trace(dev, secs, tmp))
+			goto out;
+		trace = tmp;
+	}
+	if (sim_load(&t, trace, dev ? FMT_BLKPARSE : FMT_AUTO, 0)) {
+		err("advise: %s: no usable trace (%s)", trace,
+		    dev ? "did the device see any I/O?" : "see ssc-sim(1) for the formats");
+		goto out;
+	}
+	if (ssct_advise_run(&t, &a, &r, e, sizeof(e))) {
+		err("advise: %s", e);
+		goto out;
+	}
+	ssct_advise_print(stdout, &a, &r);
+	fflush(stdout);
+	rc = 0;
+	if (plot) {
+		char data[] = "/tmp/ssdcache-plot-XXXXXX", script[] = "/tmp/ssdcache-gp-XXXXXX";
+		char *gp[] = { "gnuplot", script, NULL };
+		int fd1 = mkstemp(data), fd2 = mkstemp(script);
+		FILE *f1 = fd1 >= 0 ? fdopen(fd1, "w") : NULL;
+		FILE *f2 = fd2 >= 0 ? fdopen(fd2, "w") : NULL;
+
+		if (f1 && f2) {
+			ssct_advise_data(f1, &r);
+			ssct_advise_gnuplot(f2, &r, data, plot);
+		}
+		if (f1)
+			fclose(f1);
+		if (f2)
+			fclose(f2);
+		if (!f1 || !f2 || run_prog(gp, true))
+			rc = err("advise: gnuplot could not write %s", plot);
+		else
+			fprintf(stderr, PROG ": advise: plot written to %s\n", plot);
+		unlink(data);
+		unlink(script);
+	}
+	ssct_advise_free(&r);
+out:
+	sim_trace_free(&t);
+	if (dev && !save)
+		unlink(tmp);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {

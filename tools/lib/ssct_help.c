@@ -69,3 +69,27 @@ const char ssct_help_assemble[] =
 "  --config FILE        default /etc/ssdcache.conf\n"
 "  --wait SEC           wait up to SEC seconds for the devices to appear\n"
 "  --dry-run            check and print the tables, create nothing\n";
+
+const char ssct_help_advise[] =
+"Usage: ssdcache advise DEV --for DURATION [OPTIONS]\n"
+"       ssdcache advise --trace FILE [OPTIONS]\n"
+"Record DEV's I/O with blktrace for DURATION (seconds, or with s, m or h),\n"
+"replay it through the module's engine at a range of cache sizes, block\n"
+"sizes and policies, and print the read miss ratio curves and the smallest\n"
+"cache device that reaches the target read hit ratio.\n"
+"  --for DURATION       how long to record (run the workload meanwhile)\n"
+"  --trace FILE         replay a recorded trace instead (blkparse text or a\n"
+"                       format of ssc-sim(1))\n"
+"  --save FILE          keep the recorded trace (blkparse text) in FILE\n"
+"  --target RATIO       read hit ratio to reach (default: 90 % of the best\n"
+"                       any size on the curve reaches)\n"
+"  --block-size LIST    block sizes to try (default 4k,32k,128k)\n"
+"  --policy LIST        policies to try (default lfu,adaptive)\n"
+"  --mode MODE          writethrough (default), writeback or readcache\n"
+"  --min-size SIZE      smallest cache size on the curve (default 1/64 of\n"
+"                       the footprint, at least 1M)\n"
+"  --max-size SIZE      largest cache size (default twice the footprint)\n"
+"  --steps N            sizes per doubling (default 2)\n"
+"  --origin-size SIZE   origin size (default DEV's, or the trace's extent)\n"
+"  --lbs BYTES          logical block size (default DEV's, or 512)\n"
+"  --plot FILE.png      also plot the curves with gnuplot\n";

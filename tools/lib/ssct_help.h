@@ -11,5 +11,6 @@ extern const char ssct_help_status[];
 extern const char ssct_help_stats[];
 extern const char ssct_help_inspect[];
 extern const char ssct_help_assemble[];
+extern const char ssct_help_advise[];
 
 #endif /* SSCT_HELP_H */

@@ -805,7 +805,8 @@ int sim_run(struct sim *s, const struct sim_opts *o, const struct sim_trace *t,
 {
 	size_t i;
 
-	if (sim_init(s, o, t->max_sector, err))
+	if (sim_init(s, o, o->origin_sectors > t->max_sector ?
+		     o->origin_sectors : t->max_sector, err))
 		return -1;
 	for (i = 0; i < t->n; i++)
 		sim_access(s, t->r[i].sector, t->r[i].nsect, t->r[i].write);

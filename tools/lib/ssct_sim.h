@@ -41,6 +41,7 @@ struct sim_opts {
 	bool writes_as_reads;	/* every access reads (as reference simulators) */
 	bool layout;		/* leave room for the on-disk metadata, as the module */
 	int64_t seq_cutoff;	/* bytes; -1: the engine's default (off) */
+	uint64_t origin_sectors;	/* sim_run(): 0: the end of the trace */
 };
 
 struct sim_stats {
