@@ -440,7 +440,7 @@ static void test_help_matches_man(void **state)
 		{ "flush", ssct_help_flush }, { "detach", ssct_help_detach },
 		{ "list", ssct_help_list }, { "status", ssct_help_status },
 		{ "stats", ssct_help_stats }, { "inspect", ssct_help_inspect },
-		{ "assemble", ssct_help_assemble },
+		{ "assemble", ssct_help_assemble }, { "advise", ssct_help_advise },
 	};
 	char *man = read_man(), *sec, *end, *text, *p, *line, *save, *copy;
 	char usage[256], opt[64], desc[512], *hl, *help;

@@ -21,7 +21,7 @@
 #define MIB		((uint64_t)1 << 20)
 #define MIN_CACHE	MIB		/* the smallest size on the curve */
 
-static void errf(char *err, size_t len, const char *fmt, ...)
+static void adv_errf(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -43,19 +43,19 @@ int ssct_advise_blocks(struct ssct_advise *a, const char *list, char *err,
 		uint64_t b;
 
 		if (ssct_parse_size(tok, &b) || b < 512 || (b & (b - 1))) {
-			errf(err, errlen, "invalid block size '%s' (a power of two, at least 512)", tok);
+			adv_errf(err, errlen, "invalid block size '%s' (a power of two, at least 512)", tok);
 			rc = -EINVAL;
 			break;
 		}
 		if (a->nblock == SSCT_ADV_MAX_BLOCKS) {
-			errf(err, errlen, "at most %d block sizes", SSCT_ADV_MAX_BLOCKS);
+			adv_errf(err, errlen, "at most %d block sizes", SSCT_ADV_MAX_BLOCKS);
 			rc = -EINVAL;
 			break;
 		}
 		a->block_bytes[a->nblock++] = b;
 	}
 	if (!rc && !a->nblock) {
-		errf(err, errlen, "no block size given");
+		adv_errf(err, errlen, "no block size given");
 		rc = -EINVAL;
 	}
 	free(dup);
@@ -78,19 +78,19 @@ int ssct_advise_policies(struct ssct_advise *a, const char *list, char *err,
 			if (!strcasecmp(tok, ssc_policy_name(all[i])))
 				break;
 		if (i == 3) {
-			errf(err, errlen, "invalid policy '%s' (lru, lfu or adaptive)", tok);
+			adv_errf(err, errlen, "invalid policy '%s' (lru, lfu or adaptive)", tok);
 			rc = -EINVAL;
 			break;
 		}
 		if (a->npolicy == 3) {
-			errf(err, errlen, "at most 3 policies");
+			adv_errf(err, errlen, "at most 3 policies");
 			rc = -EINVAL;
 			break;
 		}
 		a->policy[a->npolicy++] = all[i];
 	}
 	if (!rc && !a->npolicy) {
-		errf(err, errlen, "no policy given");
+		adv_errf(err, errlen, "no policy given");
 		rc = -EINVAL;
 	}
 	free(dup);
@@ -164,25 +164,25 @@ int ssct_advise_run(const struct sim_trace *t, const struct ssct_advise *a,
 
 	memset(r, 0, sizeof(*r));
 	if (a->lbs < 512 || (a->lbs & (a->lbs - 1))) {
-		errf(err, errlen, "invalid logical block size %u", a->lbs);
+		adv_errf(err, errlen, "invalid logical block size %u", a->lbs);
 		return -1;
 	}
 	for (q = 0; q < t->n; q++)
 		t->r[q].write ? r->writes++ : r->reads++;
 	if (!r->reads) {
-		errf(err, errlen, "the workload has no reads: a cache cannot help it read");
+		adv_errf(err, errlen, "the workload has no reads: a cache cannot help it read");
 		return -1;
 	}
 	fp = sim_footprint(t, a->lbs >> 9);
 	if (!fp) {
-		errf(err, errlen, "out of memory");
+		adv_errf(err, errlen, "out of memory");
 		return -1;
 	}
 	r->footprint = fp * a->lbs;
 	for (i = 0; i < a->nblock; i++) {
 		if (a->block_bytes[i] < a->lbs ||
 		    a->block_bytes[i] > (uint64_t)SSC_MAX_SUB * a->lbs) {
-			errf(err, errlen, "block size %" PRIu64 " is outside %u .. %" PRIu64
+			adv_errf(err, errlen, "block size %" PRIu64 " is outside %u .. %" PRIu64
 			     " for a logical block size of %u", a->block_bytes[i], a->lbs,
 			     (uint64_t)SSC_MAX_SUB * a->lbs, a->lbs);
 			return -1;
@@ -194,7 +194,7 @@ int ssct_advise_run(const struct sim_trace *t, const struct ssct_advise *a,
 		}
 	}
 	if (!r->nconf) {
-		errf(err, errlen, "no configuration to replay");
+		adv_errf(err, errlen, "no configuration to replay");
 		return -1;
 	}
 
@@ -213,7 +213,7 @@ int ssct_advise_run(const struct sim_trace *t, const struct ssct_advise *a,
 	r->hit = calloc((size_t)r->npoints * r->nconf, sizeof(*r->hit));
 	if (!r->bytes || !r->hit) {
 		ssct_advise_free(r);
-		errf(err, errlen, "out of memory");
+		adv_errf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (i = 0, n = 0, b = (double)lo; i < r->npoints; i++, b *= step) {
