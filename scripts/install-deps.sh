@@ -26,6 +26,7 @@ PKGS=(
 	kmod xz-utils zstd          # depmod/modprobe, compressed modules
 	qemu-system-x86             # the test VM (TCG, no KVM needed)
 	busybox-static dmsetup fio cpio   # the guest's userland
+	blktrace                          # "ssdcache advise" records with it
 	sparse perl                 # make sparse, make checkpatch
 )
 # The debug kernel (make check-debug, scripts/build-debug-kernel.sh).

@@ -29,7 +29,8 @@ die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 
 # Host binaries for the guest besides busybox and kmod (with their libraries):
 # blkdiscard from util-linux because busybox's has no -z (write zeroes).
-GUEST_BINS=(/sbin/dmsetup /usr/sbin/blkdiscard)
+# blktrace and blkparse for "ssdcache advise" (tool-advise).
+GUEST_BINS=(/sbin/dmsetup /usr/sbin/blkdiscard /usr/sbin/blktrace /usr/bin/blkparse)
 
 SSDCACHE_KO=$BUILD/module/$VER/dm-ssdcache.ko
 # The harness's helper modules (tests/vm/kmod: vmtest_warn, ...).

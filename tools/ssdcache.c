@@ -1314,12 +1314,32 @@ static int cmd_assemble(int argc, char **argv)
 
 /* ---------------------------------------------------------------- advise */
 
-/* Run @argv (stdout to /dev/null unless @keep_out); its exit status or -1. */
-static int run_prog(char *const argv[], bool keep_out)
-{
-	int status;
-	pid_t pid = fork();
+static volatile pid_t fwd_pid;
 
+/* SIGINT/SIGTERM while recording: stop blktrace (it then saves the trace). */
+static void fwd_signal(int sig)
+{
+	if (fwd_pid > 0)
+		kill(fwd_pid, SIGINT);
+}
+
+/*
+ * Run @argv (stdout to /dev/null unless @keep_out); its exit status or -1.
+ * With @fwd, SIGINT and SIGTERM end the program with SIGINT (blktrace
+ * stops recording cleanly) instead of ending the tool.
+ */
+static int run_prog(char *const argv[], bool keep_out, bool fwd)
+{
+	struct sigaction sa = { .sa_handler = fwd_signal }, oint, oterm;
+	int status;
+	pid_t pid;
+
+	if (fwd) {
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, &oint);
+		sigaction(SIGTERM, &sa, &oterm);
+	}
+	pid = fork();
 	if (pid < 0)
 		return -1;
 	if (!pid) {
@@ -1333,9 +1353,20 @@ static int run_prog(char *const argv[], bool keep_out)
 		fprintf(stderr, PROG ": cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
+	fwd_pid = pid;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			status = -1;
+			break;
+		}
+	}
+	fwd_pid = 0;
+	if (fwd) {
+		sigaction(SIGINT, &oint, NULL);
+		sigaction(SIGTERM, &oterm, NULL);
+	}
+	if (status == -1)
+		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -1396,11 +1427,12 @@ static int record_trace(const char *dev, unsigned int secs, const char *out)
 	if (!mkdtemp(dir))
 		return err("advise: cannot create a directory in /tmp: %s", strerror(errno));
 	snprintf(w, sizeof(w), "%u", secs);
-	fprintf(stderr, PROG ": advise: recording the I/O of %s for %u s\n", dev, secs);
-	rc = run_prog(bt, false);
+	fprintf(stderr, PROG ": advise: recording the I/O of %s for %u s (Ctrl-C ends it sooner)\n",
+		dev, secs);
+	rc = run_prog(bt, false, true);
 	if (rc)
 		err("advise: blktrace -d %s failed (exit status %d)", dev, rc);
-	else if ((rc = run_prog(bp, false)))
+	else if ((rc = run_prog(bp, false, false)))
 		err("advise: blkparse failed (exit status %d)", rc);
 	d = opendir(dir);
 	while (d && (de = readdir(d))) {
@@ -1575,7 +1607,7 @@ static int cmd_advise(int argc, char **argv)
 			fclose(f1);
 		if (f2)
 			fclose(f2);
-		if (!f1 || !f2 || run_prog(gp, true))
+		if (!f1 || !f2 || run_prog(gp, true, false))
 			rc = err("advise: gnuplot could not write %s", plot);
 		else
 			fprintf(stderr, PROG ": advise: plot written to %s\n", plot);
