@@ -20,9 +20,9 @@ base=$(_vm_ram_next) || exit 1
 # a time, as advise replays them)
 workload() {
 	case $1 in
-	zipf) echo "--rw=randread --bs=4k --random_distribution=zipf:1.1 --number_ios=6000" ;;
-	mix) echo "--rw=randrw --rwmixread=70 --bssplit=4k/70:16k/20:64k/10 --random_distribution=pareto:0.9 --number_ios=5000" ;;
-	zoned) echo "--rw=randread --bs=8k --random_distribution=zoned:85/10:15/90 --number_ios=6000" ;;
+	zipf) echo "--rw=randread --bs=4k --random_distribution=zipf:1.1 --number_ios=10000" ;;
+	mix) echo "--rw=randrw --rwmixread=70 --bssplit=4k/70:16k/20:64k/10 --random_distribution=pareto:0.9 --number_ios=8000" ;;
+	zoned) echo "--rw=randread --bs=8k --random_distribution=zoned:85/10:15/90 --number_ios=10000" ;;
 	esac
 }
 wl_fio() {	# wl_fio NAME DEV
@@ -58,7 +58,7 @@ for w in zipf mix zoned; do
 
 	# the same workload through a cache of exactly that size
 	dm_create "cdev-$w" "0 $((bytes / 512)) linear $base 0" >/dev/null || exit 1
-	must blkdiscard -z "/dev/mapper/cdev-$w"
+	must /usr/sbin/blkdiscard -z "/dev/mapper/cdev-$w"
 	sc=$(ssdcache_create sc "$origin" "/dev/mapper/cdev-$w" blocksize $((bb / 512)) \
 		writethrough options 1 "$pol") || exit 1
 	must dmsetup message sc 0 reset_stats
