@@ -6,7 +6,9 @@
 # bare origin with blktrace and recommends the smallest cache reaching 90 % of
 # the best read hit ratio; the same workload (same seed) then runs through an
 # ssdcache of exactly that size, block size and policy, and the read hit
-# ratio the module counts must be within 0.03 of the prediction.
+# ratio the module counts must be within 0.005 of the prediction (the
+# promise is 0.03; the replay is the module's engine, so only noise may
+# separate them).
 # timeout: 900
 . /vm/lib.sh
 
@@ -68,7 +70,10 @@ for w in zipf mix zoned; do
 	meas=$(awk -v h="$h" -v m="$m" 'BEGIN { printf "%.4f", h / (h + m) }')
 	d=$(awk -v a="$meas" -v b="$pred" 'BEGIN { d = a - b; if (d < 0) d = -d; printf "%.4f", d }')
 	log "$w: $q requests; advise: $((bytes / 1048576)) MiB, $bb-byte blocks, $pol, predicted read hit ratio $pred; measured $meas ($h hits, $m misses); off by $d"
-	awk -v d="$d" 'BEGIN { exit !(d <= 0.03) }' ||
+	# The promise is 0.03. The replay is the module's own engine, with
+	# requests one at a time as fio issues them here, so anything beyond
+	# noise (a stray read) means advise replays something else: 0.005.
+	awk -v d="$d" 'BEGIN { exit !(d <= 0.005) }' ||
 		fail "$w: measured read hit ratio $meas is $d from the prediction $pred"
 	worst=$(awk -v a="$worst" -v b="$d" 'BEGIN { print (b > a) ? b : a }')
 	dm_remove sc
