@@ -213,6 +213,17 @@ uint64_t ssc_set_candidate(const struct ssc_cache *c, uint64_t set,
 	return best;
 }
 
+/* No way of @way's set other than @way holds a block. */
+static bool set_empty_but(const struct ssc_cache *c, uint64_t way)
+{
+	uint64_t w, first = way - way % SSC_WAYS;
+
+	for (w = first; w < first + SSC_WAYS; w++)
+		if (w != way && c->ways[w].oblock != SSC_NO_BLOCK)
+			return false;
+	return true;
+}
+
 void ssc_way_evict(struct ssc_cache *c, uint64_t way)
 {
 	struct ssc_way *x = &c->ways[way];
@@ -231,6 +242,8 @@ void ssc_way_evict(struct ssc_cache *c, uint64_t way)
 	x->atime = 0;
 	x->flags = 0;
 	ssc_counter_add(&c->nr_used, -1);
+	if (set_empty_but(c, way))
+		ssc_counter_add(&c->nr_sets_used, -1);
 }
 
 static bool way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
@@ -242,6 +255,8 @@ static bool way_install(struct ssc_cache *c, uint64_t way, uint64_t oblock,
 	if (evicted)
 		ssc_pol_replaced(c, x);
 	ssc_way_evict(c, way);
+	if (set_empty_but(c, way))
+		ssc_counter_add(&c->nr_sets_used, 1);
 	x->oblock = oblock;
 	x->atime = now;
 	x->count = 1;

@@ -356,6 +356,22 @@ bool ssc_md_check(const uint8_t *buf, uint64_t blocknr, uint32_t words,
 	return true;
 }
 
+bool ssc_md_has_dirty(const uint8_t *buf, uint32_t words)
+{
+	uint32_t epm = ssc_entries_per_md(words), esz = ssc_entry_size(words);
+	const uint8_t *e = buf + SSC_MD_HEADER;
+	uint32_t i, k;
+
+	for (i = 0; i < epm; i++, e += esz) {
+		if (get64(e) == SSC_NO_BLOCK)
+			continue;
+		for (k = 0; k < words; k++)
+			if (get64(e + 8 + 8 * (words + k)))
+				return true;
+	}
+	return false;
+}
+
 static bool set_reachable(const struct ssc_geom *g, uint64_t oblock,
 			  uint64_t set)
 {

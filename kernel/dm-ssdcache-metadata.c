@@ -176,30 +176,34 @@ static int ssc_md_format(struct ssc_ctx *sc)
 	return 0;
 }
 
-/* Check the superblock against the table. */
+/*
+ * Check the superblock against the table: 0 when the geometry is the same.
+ * Another geometry is refused only when the cache holds dirty data (the
+ * caller reformats a clean one: it holds copies of the origin only).
+ */
 static int ssc_md_match(struct ssc_ctx *sc, const char **err)
 {
 	const struct ssc_sb *sb = &sc->md.sb;
 	const struct ssc_geom *g = &sc->e.c.g;
 
 	if (sb->block_sectors != g->block_sectors) {
-		*err = "Cache was formatted with another blocksize (add 'reformat' to discard its content)";
+		*err = "Cache was formatted with another blocksize and holds dirty data (load it with its old table and flush, or add 'reformat' to discard it)";
 		return -EINVAL;
 	}
 	if (sb->lbs != g->sub_sectors << 9) {
-		*err = "Cache was formatted for another logical block size";
+		*err = "Cache was formatted for another logical block size and holds dirty data";
 		return -EINVAL;
 	}
 	if (sb->assoc != g->assoc) {
-		*err = "Cache was formatted with another assoc (add 'reformat' to discard its content)";
+		*err = "Cache was formatted with another assoc and holds dirty data (load it with its old table and flush, or add 'reformat' to discard it)";
 		return -EINVAL;
 	}
 	if (sb->nr_sets != g->nr_sets || sb->md_blocks != sc->md.md_blocks) {
-		*err = "Cache device size changed since it was formatted";
+		*err = "Cache device size changed since it was formatted, and it holds dirty data";
 		return -EINVAL;
 	}
 	if (sb->origin_sectors != g->origin_sectors) {
-		*err = "Cache belongs to an origin of another size (add 'reformat' to discard its content)";
+		*err = "Cache belongs to an origin of another size and holds dirty data (add 'reformat' to discard it)";
 		return -EINVAL;
 	}
 	return 0;
@@ -246,6 +250,55 @@ static int ssc_md_load(struct ssc_ctx *sc, bool dirty_only, const char **err)
 }
 
 /*
+ * Whether the cache, formatted with the superblock's geometry (not the
+ * table's), may hold dirty data. After a clean shutdown the superblock's
+ * count is exact (nothing ran while it was taken). After a crash the
+ * count may lag the committed entries (a block cleaned between the
+ * encoding and the count, its origin copy not flushed yet), so the
+ * committed metadata blocks themselves are read, in the old layout. Any
+ * doubt (a block unreadable, or with no valid copy) counts as dirty.
+ */
+static bool ssc_md_old_dirty(struct ssc_ctx *sc)
+{
+	const struct ssc_sb *sb = &sc->md.sb;
+	u32 lbs_sectors = sb->lbs >> 9, words;
+	u64 b, i, n, seq_a, seq_b;
+	bool ok_a, ok_b;
+
+	if (sb->dirty_blocks)
+		return true;
+	if (sb->flags & SSC_SB_CLEAN)
+		return false;
+	if (!lbs_sectors || sb->block_sectors % lbs_sectors)
+		return true;
+	words = DIV_ROUND_UP(sb->block_sectors / lbs_sectors, 64);
+	for (b = 0; b < sb->md_blocks; b += n) {
+		n = min_t(u64, SSC_MD_BATCH, sb->md_blocks - b);
+		if (ssc_md_sector(b + n, 0) > bdev_nr_sectors(sc->cdev->bdev))
+			return true;
+		if (ssc_mdio(sc, sc->cdev->bdev, REQ_OP_READ,
+			     ssc_md_sector(b, 0), sc->md.buf,
+			     2 * n * SSC_MD_SECTORS))
+			return true;
+		for (i = 0; i < n; i++) {
+			u8 *a = (u8 *)sc->md.buf + 2 * i * SSC_MD_BLOCK;
+
+			ok_a = ssc_md_check(a, b + i, words, &seq_a) &&
+			       seq_a <= sb->seq;
+			ok_b = ssc_md_check(a + SSC_MD_BLOCK, b + i, words,
+					    &seq_b) && seq_b <= sb->seq;
+			if (!ok_a && !ok_b)
+				return true;
+			if (!ok_a || (ok_b && seq_b > seq_a))
+				a += SSC_MD_BLOCK;
+			if (ssc_md_has_dirty(a, words))
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
  * Format or load the cache (from the constructor, or from preresume when
  * the table was built while another one used the device).
  */
@@ -269,6 +322,21 @@ int ssc_md_open(struct ssc_ctx *sc, const char **err)
 	if (r)
 		return r;
 	r = ssc_md_match(sc, err);
+	if (r && !ssc_md_old_dirty(sc)) {
+		/*
+		 * Every block the cache holds is a copy of the origin, and a
+		 * write acknowledged after the last commit was not flushed (a
+		 * flush commits): nothing is lost by starting over.
+		 */
+		DMINFO("%s: the cache was formatted with another geometry (blocksize %u, assoc %u, %llu sets, lbs %u, origin %llu sectors; now %u, %u, %llu, %u, %llu) and holds no dirty data: reformatting",
+		       dm_table_device_name(sc->ti->table), md->sb.block_sectors,
+		       md->sb.assoc, md->sb.nr_sets, md->sb.lbs,
+		       md->sb.origin_sectors, sc->e.c.g.block_sectors,
+		       sc->e.c.g.assoc, sc->e.c.g.nr_sets,
+		       sc->e.c.g.sub_sectors << 9, sc->e.c.g.origin_sectors);
+		r = ssc_md_format(sc);
+		goto out;
+	}
 	if (r)
 		return r;
 	crashed = !(md->sb.flags & SSC_SB_CLEAN);

@@ -1396,21 +1396,6 @@ static void ssc_sum_stats(struct ssc_ctx *sc, u64 *v)
 	}
 }
 
-static u64 ssc_sets_used(struct ssc_ctx *sc)
-{
-	u64 set, w, used = 0;
-
-	for (set = 0; set < sc->e.c.g.nr_sets; set++) {
-		for (w = set * SSC_WAYS; w < (set + 1) * SSC_WAYS; w++) {
-			if (READ_ONCE(sc->e.c.ways[w].oblock) != SSC_NO_BLOCK) {
-				used++;
-				break;
-			}
-		}
-	}
-	return used;
-}
-
 /*
  * Status (INFO), one line of <key> <value> pairs, in this order:
  *   blocks <n> used <n> dirty <n> blocksize <sectors> sets <n>
@@ -1434,7 +1419,8 @@ static void ssc_status(struct dm_target *ti, status_type_t type,
 		DMEMIT("blocks %llu used %llu dirty %llu blocksize %u sets %llu sets_used %llu assoc %u mode %s policy %s md_bytes_per_block %zu",
 		       sc->e.c.g.nr_ways, ssc_counter_read(&sc->e.c.nr_used),
 		       ssc_counter_read(&sc->e.c.nr_dirty), sc->e.c.g.block_sectors,
-		       sc->e.c.g.nr_sets, ssc_sets_used(sc), sc->e.c.g.assoc,
+		       sc->e.c.g.nr_sets, ssc_counter_read(&sc->e.c.nr_sets_used),
+		       sc->e.c.g.assoc,
 		       ssc_mode_name(sc->cfg.mode),
 		       ssc_policy_name(sc->cfg.policy),
 		       ssc_cache_bytes_per_block(&sc->e.c));

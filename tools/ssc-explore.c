@@ -473,13 +473,18 @@ static void x_check_read(struct x_io *io, uint64_t tc)
 static void x_check_unique(void)
 {
 	const struct ssc_cache *c = &X->e.c;
-	uint64_t a, b, small = 0;
+	uint64_t a, b, small = 0, sets = 0;
 
 	for (a = 0; a < c->g.nr_ways; a++) {
 		if (c->ways[a].oblock == SSC_NO_BLOCK)
 			continue;
 		if (!(c->ways[a].count & SSC_POL_MAIN))
 			small++;
+		/* the first way in use of its set */
+		for (b = a - a % SSC_WAYS; b < a; b++)
+			if (c->ways[b].oblock != SSC_NO_BLOCK)
+				break;
+		sets += b == a;
 		for (b = a + 1; b < c->g.nr_ways; b++)
 			if (c->ways[b].oblock == c->ways[a].oblock) {
 				x_fail("origin block %" PRIu64 " is cached in ways %" PRIu64 " and %" PRIu64,
@@ -487,6 +492,10 @@ static void x_check_unique(void)
 				return;
 			}
 	}
+	/* the count of sets in use the status prints */
+	if (sets != ssc_counter_read(&c->nr_sets_used))
+		x_fail("%" PRIu64 " sets in use, nr_sets_used says %" PRIu64,
+		       sets, ssc_counter_read(&c->nr_sets_used));
 	/* the adaptive policy's count of ways on probation */
 	if (c->policy == SSC_ADAPTIVE && small != ssc_counter_read(&c->nr_small))
 		x_fail("%" PRIu64 " ways on probation, nr_small says %" PRIu64,

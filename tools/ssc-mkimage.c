@@ -13,8 +13,12 @@
  *
  * KIND: valid, sb-bitflip, sb-huge-sets, sb-newer, md-bitflip,
  * md-both-slots, entry-beyond-origin, entry-wrong-set, entry-dirty-invalid,
- * entry-tail-bits, entry-twice. The image holds the superblock and the
- * metadata (both slots); the data area is not written.
+ * entry-tail-bits, entry-twice; crashed-clean (an unclean shutdown, no
+ * dirty entry), crashed-lagging (an unclean shutdown whose superblock
+ * counts no dirty block while an entry is dirty: a count taken after a
+ * block was cleaned, before the cleaning was committed). The image holds
+ * the superblock and the metadata (both slots); the data area is not
+ * written.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,7 +92,7 @@ int main(int argc, char **argv)
 			continue;
 		ssc_way_install(&c, w, b * 5, 1);
 		ssc_range_set(&c, w, SSC_VALID, 0, g.nsub);
-		if (b % 3 == 0)
+		if (b % 3 == 0 && strcmp(kind, "crashed-clean"))
 			ssc_write_done(&c, w, 0, 1, true);
 	}
 	memset(&sb, 0, sizeof(sb));
@@ -107,6 +111,10 @@ int main(int argc, char **argv)
 	sb.origin_sectors = origin_sectors;
 	sb.dirty_blocks = ssc_counter_read(&c.nr_dirty);
 	sb.used_blocks = ssc_counter_read(&c.nr_used);
+	if (!strncmp(kind, "crashed-", 8))
+		sb.flags = 0;
+	if (!strcmp(kind, "crashed-lagging"))
+		sb.dirty_blocks = 0;
 
 	len = (size_t)(1 + 2 * md) * SSC_MD_BLOCK;
 	img = calloc(1, len);
@@ -182,7 +190,8 @@ int main(int argc, char **argv)
 		}
 		reseal(blk);
 	} else if (strcmp(kind, "valid") && strcmp(kind, "sb-newer") &&
-		   strcmp(kind, "sb-huge-sets")) {
+		   strcmp(kind, "sb-huge-sets") && strcmp(kind, "crashed-clean") &&
+		   strcmp(kind, "crashed-lagging")) {
 		fprintf(stderr, "ssc-mkimage: unknown kind %s\n", kind);
 		return 2;
 	}

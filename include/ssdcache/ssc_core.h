@@ -162,6 +162,7 @@ struct ssc_cache {
 	uint64_t *bits;		/* nr_ways * SSC_NR_BITS * words */
 	struct ssc_counter nr_used;	/* ways holding an origin block */
 	struct ssc_counter nr_dirty;	/* ways with dirty sub-blocks */
+	struct ssc_counter nr_sets_used;	/* sets with a way in use */
 	/* SSC_ADAPTIVE (ssc_policy.c) */
 	struct ssc_counter nr_small;	/* ways on probation */
 	uint64_t small_target;		/* probation's share of the ways */

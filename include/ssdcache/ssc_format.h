@@ -123,6 +123,13 @@ bool ssc_md_check(const uint8_t *buf, uint64_t blocknr, uint32_t words,
 		  uint64_t *seq);
 
 /*
+ * Whether the metadata block @buf (already checked with ssc_md_check for
+ * bitmaps of @words words) has an entry with a dirty sub-block: decided on
+ * the block alone, without a cache of its geometry.
+ */
+bool ssc_md_has_dirty(const uint8_t *buf, uint32_t words);
+
+/*
  * Load a checked metadata block into @c. With @dirty_only (after a crash)
  * only dirty sub-blocks are kept valid and blocks without dirty data are
  * dropped. Entries that do not fit the geometry (block outside the origin,

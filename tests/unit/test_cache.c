@@ -159,6 +159,22 @@ static void test_install_find_evict(void **state)
 	ssc_way_evict(&c, w);
 	assert_int_equal(ssc_counter_read(&c.nr_used), 0);
 	assert_int_equal(ssc_set_find(&c, 1, 42), SSC_NO_BLOCK);
+
+	/* sets in use, as the status prints them (no walk of the cache) */
+	assert_int_equal(ssc_counter_read(&c.nr_sets_used), 0);
+	assert_false(ssc_way_install(&c, 16, 42, 1));
+	assert_false(ssc_way_install(&c, 17, 43, 1));
+	assert_false(ssc_way_install(&c, 33, 44, 1));
+	assert_int_equal(ssc_counter_read(&c.nr_sets_used), 2);
+	assert_true(ssc_way_install(&c, 16, 45, 2));	/* replaced in place */
+	assert_int_equal(ssc_counter_read(&c.nr_sets_used), 2);
+	ssc_way_evict(&c, 16);
+	assert_int_equal(ssc_counter_read(&c.nr_sets_used), 2);
+	ssc_way_evict(&c, 17);
+	assert_int_equal(ssc_counter_read(&c.nr_sets_used), 1);
+	ssc_way_evict(&c, 17);				/* already free */
+	ssc_way_evict(&c, 33);
+	assert_int_equal(ssc_counter_read(&c.nr_sets_used), 0);
 	ssc_cache_exit(&c, ssc_user_release, NULL);
 }
 

@@ -429,6 +429,16 @@ enum ssct_verdict ssct_check_sb(int decode_rc, const char *decode_err,
 		     diff[0] ? diff : "--reformat");
 		return SSCT_REFUSE;
 	}
+	if (diff[0] && !want_reformat && !force && !(sb->flags & SSC_SB_CLEAN)) {
+		/*
+		 * After a crash the superblock's count may lag the committed
+		 * metadata: the module reads the metadata itself and
+		 * reformats only if no entry is dirty.
+		 */
+		errf(why, whylen, "geometry changed (%s) after an unclean shutdown: the module reformats the cache if its metadata holds no dirty data, and refuses it otherwise",
+		     diff);
+		return SSCT_LOAD;
+	}
 	if (diff[0])
 		errf(why, whylen, "geometry changed (%s): reformatting%s", diff,
 		     sb->dirty_blocks ? ", discarding dirty data (--force)" : "");

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # persist-restart: the cache survives remove/create (clean shutdown) warm;
-# a table that does not match the cache is refused; 'reformat' discards;
+# another geometry reformats a cache without dirty data and is refused
+# while it holds dirty data; 'reformat' discards;
 # an origin changed while the cache was away is never served stale.
 # timeout: 300
 . /vm/lib.sh
@@ -30,14 +31,36 @@ assert_eq "$(ssc_stat sc read_miss)" 0 "warm: no read misses"
 [ "$(ssc_stat sc read_hits)" -gt 0 ] || fail "warm: no hits"
 dm_remove sc
 
-# tables that do not match the cache are refused
+# another geometry over a cache that holds no dirty data: reformatted, with
+# a log line (it held copies of the origin only); the data is intact
+for g in "blocksize 128" "blocksize 128 assoc 2" "blocksize 64"; do
+	sc=$(ssdcache_create sc "$origin" "$cache" $g) || exit 1
+	dmesg | tail -n 3 | grep -q "holds no dirty data: reformatting" || fail "no log line for: $g"
+	assert_eq "$(ssc_stat sc used)" 0 "$g: reformatted cold"
+	assert_eq "$(dev_md5 "$sc" 0 8)" "$want" "data after the change to $g"
+	dm_remove sc
+done
+# with dirty data it is refused, saying why, and nothing is lost: flushed
+# under its own table, the new one is taken
+sc=$(ssdcache_create sc "$origin" "$cache" blocksize 64 writeback options 1 disable_writeback) || exit 1
+dd if=/dev/urandom of="$sc" bs=64k count=16 seek=8 oflag=direct 2>/dev/null || fail "write"
+want=$(dev_md5 "$sc" 0 8)
+[ "$(ssc_stat sc dirty)" -gt 0 ] || fail "nothing dirty"
+dm_remove sc
 for bad in "blocksize 128" "blocksize 64 assoc 2"; do
 	dmsetup create bad --table "0 $osz ssdcache $origin $cache $bad" 2>/dev/null &&
-		fail "mismatching table accepted: $bad"
-	dmesg | tail -n 3 | grep -q "ssdcache: Cache was formatted" || fail "no clear error for: $bad"
+		fail "a table of another geometry discarded dirty data: $bad"
+	dmesg | tail -n 3 | grep -q "ssdcache: Cache was formatted with another .* and holds dirty data" ||
+		fail "no clear error for: $bad"
 done
 dmsetup create bad --table "0 $((osz - 2048)) ssdcache $origin $cache blocksize 64" 2>/dev/null &&
-	fail "table for another origin size accepted"
+	fail "table for another origin size accepted with dirty data"
+sc=$(ssdcache_create sc "$origin" "$cache" blocksize 64 writeback) || exit 1
+must dmsetup message sc 0 flush
+dm_remove sc
+sc=$(ssdcache_create sc "$origin" "$cache" blocksize 32) || exit 1
+assert_eq "$(dev_md5 "$sc" 0 8)" "$want" "dirty data after flush and a geometry change"
+dm_remove sc
 # an unknown newer format version is refused even with the right table
 dd if="$cache" of=sb.bin bs=4096 count=1 iflag=direct 2>/dev/null
 # reformat discards (and accepts another geometry)

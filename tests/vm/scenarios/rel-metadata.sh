@@ -4,7 +4,10 @@
 # encoder, then damaged, checksums recomputed where the damage is not the
 # checksum itself): every inconsistent one is refused with a clear reason
 # in the kernel log, a torn metadata block falls back to its older copy, a
-# truncated cache device is refused; never an oops.
+# truncated cache device holding dirty data is refused; a table of another
+# geometry reformats a cache that holds no dirty data (the metadata itself
+# decides after an unclean shutdown) and refuses one that does; never an
+# oops.
 # timeout: 240
 . /vm/lib.sh
 
@@ -64,6 +67,34 @@ dmsetup create bad --table "0 $osz ssdcache $origin /dev/mapper/short blocksize 
 dmesg | tail -n 3 | grep -q "ssdcache: Cache device size changed" || fail "truncation: no clear error"
 n=$((n + 1))
 dm_remove short
+
+# another geometry: reformatted only when no entry is dirty
+OTHER="0 $osz ssdcache $origin $cache blocksize 64 assoc 4"
+for spec in "valid:refused" "crashed-lagging:refused" "crashed-clean:reformatted"; do
+	kind=${spec%%:*}
+	want=${spec#*:}
+	put_image "$kind"
+	if dmsetup create geo --table "$OTHER" 2>/dev/null; then
+		used=$(ssc_stat geo used)
+		dmsetup remove geo
+		[ "$want" = reformatted ] || fail "$kind: dirty data discarded by a table of another geometry"
+		dmesg | tail -n 4 | grep -q "ssdcache: .*holds no dirty data: reformatting" ||
+			fail "$kind: reformatted without a log line"
+		assert_eq "$used" 0 "$kind: reformatted cold"
+	else
+		dmsetup remove geo 2>/dev/null
+		[ "$want" = refused ] || fail "$kind: a cache without dirty data refused another geometry"
+		dmesg | tail -n 3 | grep -q "ssdcache: Cache was formatted with another blocksize and holds dirty data" ||
+			fail "$kind: refused without saying it holds dirty data"
+	fi
+	log "ok: $kind under another geometry: $want"
+	# and with its own geometry it loads, dirty entries included
+	if [ "$want" = refused ]; then
+		sc=$(dm_create sc "$TABLE") || fail "$kind: refused with its own table"
+		assert_eq "$(($(ssc_stat sc dirty) + $(ssc_stat sc cleaned)))" 3 "$kind: its dirty blocks"
+		dm_remove sc
+	fi
+done
 
 # and reformat recovers every one of them
 put_image md-both-slots
