@@ -5,6 +5,10 @@
 # flush, detach and remove --flush need the kernel's "flush"/"detach"
 # messages: when the loaded module refuses them (dmsetup message fails),
 # the tool must fail with one clean line and leave the device alone.
+# set (mode and policy by a table reload, flushing first when leaving
+# writeback), detach/attach, the state (ok, degraded, detached, failed) and
+# status --format prometheus are checked with a pattern read back
+# byte-exact across every change.
 # timeout: 300
 . /vm/lib.sh
 
@@ -45,7 +49,7 @@ expect_err() {
 # ---- help: every command, the same text by "help CMD" and "CMD --help"
 must $T --help >/dev/null
 must $T --version >/dev/null
-for c in create remove flush detach list status stats inspect assemble; do
+for c in create remove flush detach attach set list status stats inspect assemble; do
 	$T $c --help >h1.txt || fail "$c --help failed"
 	$T help $c >h2.txt || fail "help $c failed"
 	head -n1 h1.txt | grep -q "^Usage: ssdcache $c" || fail "$c --help: $(head -n1 h1.txt)"
@@ -213,6 +217,113 @@ else
 	expect_err "c3: the kernel refused 'detach' (Invalid argument)" $T detach c3
 fi
 must $T remove c3
+
+# ---- set, detach/attach, state, prometheus: data verified across each change
+# stval DEV KEY: one value of DEV's status line
+stval() {
+	dmsetup status "$1" | tr ' ' '\n' | sed -n "/^$2\$/{n;p;q}"
+}
+# the dirty count the last table load found (the target logs it)
+loaded_dirty() {
+	dmesg | grep "loaded the cache after" | tail -n1 | sed -n 's/.* \([0-9]*\) dirty$/\1/p'
+}
+must $T create c5 --origin "$origin" --cache "$cache" --mode writeback --block-size 64k >/dev/null 2>&1
+track c5
+expect_err "nosuch: no such device" $T set nosuch --mode writethrough
+expect_err "origin: not an ssdcache device" $T set origin --mode writethrough
+expect_err "nothing to change" $T set c5
+expect_err "invalid mode 'bogus'" $T set c5 --mode bogus
+expect_err "invalid sequential cutoff '1000'" $T set c5 --sequential-cutoff 1000
+expect_err "low watermark 60% above the high watermark 50%" $T set c5 --high-watermark 50 --low-watermark 60
+# keep the cleaner off: the written pattern stays dirty until the mode change
+must $T set c5 --high-watermark 100 --low-watermark 90 >/dev/null
+assert_eq "$(stval c5 high_watermark) $(stval c5 low_watermark)" "100 90" "watermarks set"
+must dd if=/dev/urandom of=pa.bin bs=64k count=64 2>/dev/null
+must dd if=/dev/urandom of=pb.bin bs=64k count=64 2>/dev/null
+pa=$(md5sum <pa.bin | cut -d' ' -f1)
+pb=$(md5sum <pb.bin | cut -d' ' -f1)
+must dd if=pa.bin of=/dev/mapper/c5 bs=64k oflag=direct 2>/dev/null
+[ "$(stval c5 dirty)" -gt 0 ] || fail "set: no dirty data before leaving writeback"
+tbl0=$(dmsetup table c5)
+# leaving writeback: flushed before the new table, which loads 0 dirty
+out=$($T set c5 --mode writethrough --no-progress) || fail "set --mode writethrough failed"
+log "$out"
+echo "$out" | grep -q "reloaded: mode writeback -> writethrough, policy lfu -> lfu (dirty data written back first)" || fail "set: '$out'"
+assert_eq "$(loaded_dirty)" 0 "dirty blocks the new table found"
+assert_eq "$(stval c5 dirty)" 0 "dirty after leaving writeback"
+assert_eq "$(dmsetup table c5)" "$(echo "$tbl0" | sed 's/ writeback / writethrough /')" "only the mode changed in the table"
+assert_eq "$(stval c5 high_watermark) $(stval c5 low_watermark)" "100 90" "watermarks kept across the reload"
+assert_eq "$(dev_md5 "$origin" 0 4)" "$pa" "origin holds the pattern after leaving writeback"
+assert_eq "$(dev_md5 /dev/mapper/c5 0 4)" "$pa" "pattern after the mode change"
+# a policy change keeps the cached data: the re-read hits, no miss
+must $T set c5 --policy adaptive --sequential-cutoff 1M >/dev/null
+assert_eq "$(dmsetup table c5)" "$(echo "$tbl0" | sed 's/ writeback / writethrough /; s/ lfu/ adaptive/')" "policy in the table"
+assert_eq "$(stval c5 sequential_cutoff)" 1048576 "sequential cutoff set"
+assert_eq "$(dev_md5 /dev/mapper/c5 0 4)" "$pa" "pattern after the policy change"
+assert_eq "$(stval c5 read_misses)" 0 "cached data kept across the reload (read misses)"
+[ "$(stval c5 read_hits)" -gt 0 ] || fail "no read hits after the reload"
+out=$($T set c5 --mode writethrough) || fail "set to the same mode failed"
+echo "$out" | grep -q "nothing to do" || fail "set to the same mode: '$out'"
+must $T set c5 --mode writeback --no-progress >/dev/null
+assert_eq "$(stval c5 mode) $(stval c5 sequential_cutoff)" "writeback 1048576" "back to writeback, cutoff kept"
+must $T set c5 --sequential-cutoff 0 >/dev/null
+log "ok: set (mode, policy, watermarks, cutoff) keeps the data"
+
+# detach, write, reload while detached, attach: no stale copy is served
+must dd if=pa.bin of=/dev/mapper/c5 bs=64k oflag=direct 2>/dev/null
+must $T detach c5 --no-progress >/dev/null
+$T status c5 >status.txt || fail "status failed"
+grep -q "^state: *detached (detached: no new data enters the cache" status.txt || fail "status: $(grep state: status.txt)"
+$T list | grep -q "^c5 .* detached *detached: no new data" || fail "list: $($T list | grep '^c5')"
+must dd if=pb.bin of=/dev/mapper/c5 bs=64k oflag=direct 2>/dev/null
+assert_eq "$(stval c5 dirty)" 0 "no dirty data while detached"
+must $T set c5 --mode writethrough --no-progress >/dev/null
+assert_eq "$(stval c5 state)" detached "still detached after a reload"
+out=$($T attach c5) || fail "attach failed"
+assert_eq "$out" "c5: attached: new data is cached again" "attach"
+assert_eq "$(stval c5 state)" active "state after attach"
+assert_eq "$(dev_md5 /dev/mapper/c5 0 4)" "$pb" "data written while detached, read after attach"
+assert_eq "$(dev_md5 "$origin" 0 4)" "$pb" "origin after detach, write, attach"
+out=$($T attach c5) || fail "second attach failed"
+echo "$out" | grep -q "not detached" || fail "second attach: '$out'"
+$T status c5 | grep -q "^state: *ok$" || fail "status after attach: $($T status c5 | grep state:)"
+log "ok: detach, write, attach reads the new data"
+
+# prometheus: one TYPE per metric, samples under it, values of the status line
+$T status c5 --format prometheus >prom.txt || fail "status --format prometheus failed"
+grep -q "^# TYPE ssdcache_read_hits_total counter$" prom.txt || fail "prometheus: no read_hits_total TYPE"
+grep -q "^ssdcache_read_hits_total{name=\"c5\"} $(stval c5 read_hits)$" prom.txt || fail "prometheus: read_hits"
+grep -q "^ssdcache_read_misses_total{name=\"c5\"} $(stval c5 read_misses)$" prom.txt || fail "prometheus: read_misses"
+grep -q "^ssdcache_dirty_blocks{name=\"c5\"} [0-9]*$" prom.txt || fail "prometheus: dirty"
+grep -q "^ssdcache_state{name=\"c5\",state=\"ok\"} 1$" prom.txt || fail "prometheus: state"
+grep -q "^ssdcache_info{name=\"c5\",mode=\"writethrough\",policy=\"adaptive\"} 1$" prom.txt || fail "prometheus: info"
+grep -v '^#' prom.txt | grep -vqE '^ssdcache_[a-z_]+\{name="c5"(,[a-z]+="[a-z]+")*\} ([0-9.]+|NaN)$' && fail "prometheus: bad sample line: $(grep -v '^#' prom.txt | grep -vE '^ssdcache_[a-z_]+\{name="c5"(,[a-z]+="[a-z]+")*\} ([0-9.]+|NaN)$' | head -n1)"
+[ "$(grep -c '^# TYPE' prom.txt)" = "$(grep '^# TYPE' prom.txt | sort -u | wc -l)" ] || fail "prometheus: a metric typed twice"
+$T status --format prometheus | grep -q '^ssdcache_state{name="c5",state="ok"} 1$' || fail "prometheus without NAME"
+expect_err "invalid --format" $T status c5 --format xml
+
+# degraded, then failed: the cache device starts failing reads
+csz=$(sectors "$cache")
+cmm=$(dmsetup table cache | cut -d' ' -f4-)
+must dmsetup suspend cache
+must dmsetup load cache --table "0 $csz error"
+must dmsetup resume cache
+dd if=/dev/mapper/c5 of=/dev/null bs=64k count=1 iflag=direct 2>/dev/null
+$T status c5 | grep -q "^state: *degraded ([0-9]* cache device errors since the table was loaded)" || fail "degraded: $($T status c5 | grep state:)"
+for i in 1 2 3 4; do
+	dd if=/dev/mapper/c5 of=/dev/null bs=64k count=64 iflag=direct 2>/dev/null
+	[ "$(stval c5 cache_state)" = failed ] && break
+done
+$T status c5 | grep -q "^state: *failed (the cache device failed" || fail "failed: $($T status c5 | grep state:) $(stval c5 cache_errors)"
+$T list | grep -q "^c5 .* failed " || fail "list: failed"
+$T status c5 --format prometheus | grep -q '^ssdcache_state{name="c5",state="failed"} 1$' || fail "prometheus: failed"
+expect_err "c5: the cache device failed" $T set c5 --mode writeback
+assert_eq "$(dev_md5 /dev/mapper/c5 0 4)" "$pb" "a failed cache reads the origin"
+must $T remove c5
+must dmsetup suspend cache
+must dmsetup load cache --table "0 $csz linear $cmm"
+must dmsetup resume cache
+log "ok: state ok, degraded, detached, failed in status, list and prometheus"
 
 # ---- superblock: inspect, and the dirty-data guard of create
 grep -v '^#' /vm/fixtures/sb-dirty-wb.hex | xxd -r -p >sb.bin
