@@ -296,6 +296,7 @@ $T status c5 | grep -q "^state: *ok$" || fail "status after attach: $($T status 
 log "ok: detach, write, attach reads the new data"
 
 # prometheus: one TYPE per metric, samples under it, values of the status line
+# shellcheck disable=SC2046
 set -- $(st c5 read_hits read_misses dirty)
 cat >want.txt <<EOT
 # TYPE ssdcache_read_hits_total counter
@@ -323,7 +324,7 @@ must dmsetup load cache --table "0 $csz error"
 must dmsetup resume cache
 dd if=/dev/mapper/c5 of=/dev/null bs=64k count=1 iflag=direct 2>/dev/null
 $T status c5 | grep -q "^state: *degraded ([0-9]* cache device errors since the table was loaded)" || fail "degraded: $($T status c5 | grep state:)"
-for i in 1 2 3 4 5 6; do
+for _ in 1 2 3 4 5 6; do
 	dd if=/dev/mapper/c5 of=/dev/null bs=64k count=64 iflag=direct 2>/dev/null
 	[ "$(st c5 cache_state)" = failed ] && break
 done
