@@ -175,6 +175,28 @@ bad:
 	return -EINVAL;
 }
 
+static int parse_mode(const char *val)
+{
+	if (!strcasecmp(val, "writethrough"))
+		return SSC_WRITETHROUGH;
+	if (!strcasecmp(val, "writeback"))
+		return SSC_WRITEBACK;
+	if (!strcasecmp(val, "readcache"))
+		return SSC_READCACHE;
+	return -1;
+}
+
+static int parse_policy(const char *val)
+{
+	if (!strcasecmp(val, "lru"))
+		return SSC_LRU;
+	if (!strcasecmp(val, "lfu"))
+		return SSC_LFU;
+	if (!strcasecmp(val, "adaptive"))
+		return SSC_ADAPTIVE;
+	return -1;
+}
+
 int ssct_parse_create(int argc, char **argv, struct ssct_create *c,
 		      char *err, size_t errlen)
 {
@@ -245,13 +267,8 @@ int ssct_parse_create(int argc, char **argv, struct ssct_create *c,
 			c->cache = val;
 			break;
 		case 2:
-			if (!strcasecmp(val, "writethrough")) {
-				c->mode = SSC_WRITETHROUGH;
-			} else if (!strcasecmp(val, "writeback")) {
-				c->mode = SSC_WRITEBACK;
-			} else if (!strcasecmp(val, "readcache")) {
-				c->mode = SSC_READCACHE;
-			} else {
+			c->mode = parse_mode(val);
+			if (c->mode < 0) {
 				errf(err, errlen, "invalid mode '%s' (writethrough, writeback or readcache)",
 				     val);
 				return -EINVAL;
@@ -266,13 +283,8 @@ int ssct_parse_create(int argc, char **argv, struct ssct_create *c,
 			}
 			break;
 		case 4:
-			if (!strcasecmp(val, "lru")) {
-				c->policy = SSC_LRU;
-			} else if (!strcasecmp(val, "lfu")) {
-				c->policy = SSC_LFU;
-			} else if (!strcasecmp(val, "adaptive")) {
-				c->policy = SSC_ADAPTIVE;
-			} else {
+			c->policy = parse_policy(val);
+			if (c->policy < 0) {
 				errf(err, errlen, "invalid policy '%s' (lru, lfu or adaptive)",
 				     val);
 				return -EINVAL;
@@ -785,28 +797,6 @@ int ssct_prom_format(const struct ssct_prom_cache *c, int count, char *buf,
 }
 
 /* ---------------------------------------------------------------- set */
-
-static int parse_mode(const char *val)
-{
-	if (!strcasecmp(val, "writethrough"))
-		return SSC_WRITETHROUGH;
-	if (!strcasecmp(val, "writeback"))
-		return SSC_WRITEBACK;
-	if (!strcasecmp(val, "readcache"))
-		return SSC_READCACHE;
-	return -1;
-}
-
-static int parse_policy(const char *val)
-{
-	if (!strcasecmp(val, "lru"))
-		return SSC_LRU;
-	if (!strcasecmp(val, "lfu"))
-		return SSC_LFU;
-	if (!strcasecmp(val, "adaptive"))
-		return SSC_ADAPTIVE;
-	return -1;
-}
 
 int ssct_parse_set(int argc, char **argv, struct ssct_set *s, char *err,
 		   size_t errlen)
