@@ -52,6 +52,8 @@ static int cmd_create(int argc, char **argv);
 static int cmd_remove(int argc, char **argv);
 static int cmd_flush(int argc, char **argv);
 static int cmd_detach(int argc, char **argv);
+static int cmd_attach(int argc, char **argv);
+static int cmd_set(int argc, char **argv);
 static int cmd_list(int argc, char **argv);
 static int cmd_status(int argc, char **argv);
 static int cmd_stats(int argc, char **argv);
@@ -69,6 +71,8 @@ static const struct cmd cmds[] = {
 	{ "stats", cmd_stats, ssct_help_stats },
 	{ "inspect", cmd_inspect, ssct_help_inspect },
 	{ "assemble", cmd_assemble, ssct_help_assemble },
+	{ "attach", cmd_attach, ssct_help_attach },
+	{ "set", cmd_set, ssct_help_set },
 	{ "advise", cmd_advise, ssct_help_advise },
 };
 
@@ -84,8 +88,10 @@ static void usage(FILE *f)
 		"  remove NAME [--flush]                            remove it\n"
 		"  flush NAME                                       write back dirty data\n"
 		"  detach NAME                                      stop caching, write back\n"
+		"  attach NAME                                      cache again after detach\n"
+		"  set NAME [--mode M] [--policy P] [...]           change settings, keep data\n"
 		"  list                                             list ssdcache devices\n"
-		"  status NAME [--json]                             human readable status\n"
+		"  status NAME [--json|--format prometheus]         human readable status\n"
 		"  stats NAME [--watch]                             counters\n"
 		"  inspect DEV [--json]                             print a cache superblock\n"
 		"  assemble [--config FILE]                         create configured caches\n"
@@ -502,6 +508,51 @@ static int dm_remove_dev(const char *name)
 	return r;
 }
 
+/*
+ * DM_DEVICE_RELOAD (with @params), DM_DEVICE_SUSPEND, DM_DEVICE_RESUME or
+ * DM_DEVICE_CLEAR of @name. Returns 0 or -errno; a refused reload puts the
+ * kernel's reason into @reason.
+ */
+static int dm_simple(int type, const char *name, uint64_t len,
+		     const char *params, char *reason, size_t rlen)
+{
+	uint32_t cookie = 0;
+	struct dm_task *dmt;
+	bool udev = type == DM_DEVICE_RESUME;
+	int r = 0, kfd = -1;
+
+	if (reason && rlen)
+		reason[0] = '\0';
+	if (params) {
+		kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (kfd >= 0)
+			lseek(kfd, 0, SEEK_END);
+	}
+	dmt = dm_task_create(type);
+	if (!dmt) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (!dm_task_set_name(dmt, name) ||
+	    (params && !dm_task_add_target(dmt, 0, len, TARGET, params)) ||
+	    (udev && !dm_task_set_cookie(dmt, &cookie, 0))) {
+		dm_task_destroy(dmt);
+		r = -EINVAL;
+		goto out;
+	}
+	if (!dm_task_run(dmt))
+		r = dm_task_get_errno(dmt) ? -dm_task_get_errno(dmt) : -EIO;
+	if (udev)
+		dm_udev_wait(cookie);
+	dm_task_destroy(dmt);
+	if (r && params && reason)
+		kmsg_reason(kfd, reason, rlen);
+out:
+	if (kfd >= 0)
+		close(kfd);
+	return r;
+}
+
 /* Names of every dm device; free with free(). */
 static int dm_list_names(char ***out, int *count)
 {
@@ -782,6 +833,272 @@ static int cmd_detach(int argc, char **argv)
 	return cleaning_cmd(&cmds[3], argc, argv, "detach");
 }
 
+/* ---------------------------------------------------------------- attach, set */
+
+static const char *kv_of(const struct dmdev *st, const char *key, char *buf,
+			 size_t len)
+{
+	struct ssct_kv kv[SSCT_MAX_KV];
+	char copy[sizeof(st->params)];
+	const char *v;
+	int n;
+
+	snprintf(copy, sizeof(copy), "%s", st->params);
+	n = ssct_parse_status(copy, kv, SSCT_MAX_KV);
+	v = ssct_kv_get(kv, n, key);
+	if (!v)
+		return NULL;
+	snprintf(buf, len, "%s", v);
+	return buf;
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	const struct cmd *c = &cmds[9];
+	const char *name = NULL;
+	char state[32];
+	struct dmdev st;
+	int i, r;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(c->help, stdout);
+			return 0;
+		} else if (argv[i][0] == '-' || name) {
+			return usage_err(c, "unexpected argument");
+		} else {
+			name = argv[i];
+		}
+	}
+	if (!name)
+		return usage_err(c, "missing NAME");
+	if (get_cache(name, DM_DEVICE_STATUS, &st))
+		return 1;
+	if (!kv_of(&st, "state", state, sizeof(state)))
+		return err("%s: the loaded dm-ssdcache module reports no state; cannot attach",
+			   name);
+	if (strcmp(state, "detached")) {
+		printf("%s: not detached (state %s), nothing to do\n", name, state);
+		return 0;
+	}
+	/*
+	 * Nothing to invalidate: while detached every write went to the
+	 * origin and dropped the cached copy of what it wrote (as in
+	 * readcache mode), so what the cache holds is still current.
+	 */
+	r = dm_message(name, "attach");
+	if (r)
+		return err("%s: the kernel refused 'attach' (%s)%s", name,
+			   strerror(-r),
+			   r == -EINVAL ? ": the loaded dm-ssdcache module does not support it" : "");
+	if (get_cache(name, DM_DEVICE_STATUS, &st))
+		return 1;
+	if (!kv_of(&st, "state", state, sizeof(state)) ||
+	    !strcmp(state, "detached"))
+		return err("%s: still detached after 'attach'", name);
+	printf("%s: attached: new data is cached again\n", name);
+	return 0;
+}
+
+/* Send "@key @val"; prints the error. */
+static int send_setting(const char *name, const char *key, const char *val)
+{
+	char msg[128];
+	int r;
+
+	snprintf(msg, sizeof(msg), "%s %s", key, val);
+	r = dm_message(name, msg);
+	if (r)
+		return err("%s: the kernel refused '%s' (%s)%s", name, msg,
+			   strerror(-r),
+			   r == -EINVAL ? ": not supported by the loaded module, or out of range" : "");
+	return 0;
+}
+
+/*
+ * Watermarks: the target keeps high >= low after each message, so the
+ * order depends on the current values.
+ */
+static int send_watermarks(const char *name, const struct dmdev *st,
+			   int high, int low)
+{
+	char cur[32], v[16];
+	unsigned int ch = 100;
+
+	if (kv_of(st, "high_watermark", cur, sizeof(cur)))
+		ch = (unsigned int)strtoul(cur, NULL, 10);
+	if (high >= 0 && low >= 0 && ssct_wm_high_first(ch, (unsigned int)low)) {
+		snprintf(v, sizeof(v), "%d", high);
+		if (send_setting(name, "high_watermark", v))
+			return 1;
+		high = -1;
+	}
+	if (low >= 0) {
+		snprintf(v, sizeof(v), "%d", low);
+		if (send_setting(name, "low_watermark", v))
+			return 1;
+	}
+	if (high >= 0) {
+		snprintf(v, sizeof(v), "%d", high);
+		if (send_setting(name, "high_watermark", v))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reload @name with @params (same devices, same length). When
+ * @leave_wb, dirty data is written back first and the dirty count must
+ * be 0 with the device suspended (no write can enter between the check
+ * and the new table); writes that keep coming get three tries.
+ */
+static int reload_cache(const char *name, const struct dmdev *tb,
+			const char *params, bool leave_wb, bool progress)
+{
+	char reason[512];
+	uint64_t bb;
+	int64_t dirty = 0;
+	int r, tries;
+
+	for (tries = 1; ; tries++) {
+		if (leave_wb &&
+		    run_cleaning("flush", name, "flush", progress))
+			return err("%s: cannot leave writeback: the dirty data was not written back; nothing changed",
+				   name);
+		r = dm_simple(DM_DEVICE_RELOAD, name, tb->len, params, reason,
+			      sizeof(reason));
+		if (r) {
+			if (reason[0])
+				return err("%s: the kernel refused the new table: %s",
+					   name, reason);
+			return err("%s: the kernel refused the new table (%s)",
+				   name, strerror(-r));
+		}
+		r = dm_simple(DM_DEVICE_SUSPEND, name, 0, NULL, NULL, 0);
+		if (r) {
+			dm_simple(DM_DEVICE_CLEAR, name, 0, NULL, NULL, 0);
+			return err("%s: cannot suspend: %s; nothing changed",
+				   name, strerror(-r));
+		}
+		if (leave_wb)
+			dirty = get_dirty(name, &bb);
+		if (!leave_wb || dirty == 0)
+			break;
+		/* new writes made data dirty again: back to the old table */
+		dm_simple(DM_DEVICE_CLEAR, name, 0, NULL, NULL, 0);
+		r = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, NULL, 0);
+		if (r)
+			return err("%s: cannot resume the old table: %s (the device is suspended)",
+				   name, strerror(-r));
+		if (tries == 3)
+			return err("%s: cannot leave writeback: %lld blocks still dirty after %d flushes (writes keep coming?); nothing changed",
+				   name, (long long)dirty, tries);
+	}
+	r = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, NULL, 0);
+	if (r) {
+		int r2;
+
+		/* the new table is in place but did not start: the old one */
+		r2 = dm_simple(DM_DEVICE_RELOAD, name, tb->len, tb->params,
+			       NULL, 0);
+		if (!r2)
+			r2 = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, NULL, 0);
+		return err("%s: the new table did not start (%s); %s", name,
+			   strerror(-r),
+			   r2 ? "the old one neither: the device is suspended, see dmesg" :
+			   "the old table is back");
+	}
+	return 0;
+}
+
+static int cmd_set(int argc, char **argv)
+{
+	const struct cmd *c = &cmds[10];
+	char errbuf[SSCT_ERRLEN], params[1280], cur_mode[32], cur_pol[32];
+	char hw[16], lw[16], cut[32], state[32], cs[32], v[32];
+	struct dmdev tb, st;
+	struct ssct_set s;
+	bool reload, leave_wb, detached;
+	int new_mode, new_pol;
+
+	if (ssct_parse_set(argc, argv, &s, errbuf, sizeof(errbuf)))
+		return usage_err(c, errbuf);
+	if (s.help) {
+		fputs(c->help, stdout);
+		return 0;
+	}
+	if (get_cache(s.name, DM_DEVICE_TABLE, &tb) ||
+	    get_cache(s.name, DM_DEVICE_STATUS, &st))
+		return 1;
+	if (!kv_of(&st, "mode", cur_mode, sizeof(cur_mode)) ||
+	    !kv_of(&st, "policy", cur_pol, sizeof(cur_pol)))
+		return err("%s: the status line has no mode or policy", s.name);
+	new_mode = s.mode >= 0 ? s.mode : -1;
+	new_pol = s.policy >= 0 ? s.policy : -1;
+	reload = (new_mode >= 0 &&
+		  strcmp(cur_mode, ssc_mode_name((enum ssc_mode)new_mode))) ||
+		 (new_pol >= 0 &&
+		  strcmp(cur_pol, ssc_policy_name((enum ssc_policy)new_pol)));
+	if (reload) {
+		if (st.info.suspended)
+			return err("%s: suspended; resume it before changing mode or policy",
+				   s.name);
+		if (kv_of(&st, "cache_state", cs, sizeof(cs)) &&
+		    !strcmp(cs, "failed"))
+			return err("%s: the cache device failed; repair it (message cache_ok) before changing mode or policy",
+				   s.name);
+		if (ssct_set_params(tb.params, &s, params, sizeof(params),
+				    errbuf, sizeof(errbuf)))
+			return err("%s: %s", s.name, errbuf);
+		/* runtime settings, not in the table: put back after the reload */
+		detached = kv_of(&st, "state", state, sizeof(state)) &&
+			   !strcmp(state, "detached");
+		if (!kv_of(&st, "high_watermark", hw, sizeof(hw)))
+			hw[0] = '\0';
+		if (!kv_of(&st, "low_watermark", lw, sizeof(lw)))
+			lw[0] = '\0';
+		if (!kv_of(&st, "sequential_cutoff", cut, sizeof(cut)))
+			cut[0] = '\0';
+		leave_wb = !strcmp(cur_mode, "writeback") && new_mode >= 0 &&
+			   new_mode != SSC_WRITEBACK;
+		if (reload_cache(s.name, &tb, params, leave_wb,
+				 !s.no_progress))
+			return 1;
+		if (get_cache(s.name, DM_DEVICE_STATUS, &st))
+			return 1;
+		if ((lw[0] && send_setting(s.name, "low_watermark", "0")) ||
+		    (hw[0] && send_setting(s.name, "high_watermark", hw)) ||
+		    (lw[0] && send_setting(s.name, "low_watermark", lw)) ||
+		    (cut[0] && !s.set_cutoff &&
+		     send_setting(s.name, "sequential_cutoff", cut)))
+			return err("%s: the new table runs, but its watermarks or cutoff could not be restored",
+				   s.name);
+		if (detached && dm_message(s.name, "detach"))
+			return err("%s: the new table runs, but it could not be detached again",
+				   s.name);
+		printf("%s: reloaded: mode %s -> %s, policy %s -> %s%s\n", s.name,
+		       cur_mode, new_mode >= 0 ? ssc_mode_name((enum ssc_mode)new_mode) : cur_mode,
+		       cur_pol, new_pol >= 0 ? ssc_policy_name((enum ssc_policy)new_pol) : cur_pol,
+		       leave_wb ? " (dirty data written back first)" : "");
+		if (get_cache(s.name, DM_DEVICE_STATUS, &st))
+			return 1;
+	}
+	if ((s.high_wm >= 0 || s.low_wm >= 0) &&
+	    send_watermarks(s.name, &st, s.high_wm, s.low_wm))
+		return 1;
+	if (s.set_cutoff) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)s.cutoff);
+		if (send_setting(s.name, "sequential_cutoff", v))
+			return 1;
+	}
+	if (s.high_wm >= 0 || s.low_wm >= 0 || s.set_cutoff)
+		printf("%s: settings changed\n", s.name);
+	else if (!reload)
+		printf("%s: mode %s, policy %s already; nothing to do\n", s.name,
+		       cur_mode, cur_pol);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- remove */
 
 static int cmd_remove(int argc, char **argv)
@@ -858,19 +1175,25 @@ static int get_view(const char *name, struct cache_view *v)
 	return 0;
 }
 
-static const char *view_state(const struct cache_view *v)
+/* ok, degraded, detached or failed, and why ("" for ok). */
+static const char *view_state(const struct cache_view *v, char *why,
+			      size_t len)
 {
-	const char *s = ssct_kv_get(v->kv, v->n, "state");
+	enum ssct_state st = ssct_cache_state(v->kv, v->n, why, len);
 
-	if (s)
-		return s;
-	return v->st.info.suspended ? "suspended" : "active";
+	if (v->st.info.suspended) {
+		size_t o = strlen(why);
+
+		snprintf(why + o, len - o, "%sdevice suspended", o ? "; " : "");
+	}
+	return ssct_state_name(st);
 }
 
 static int cmd_list(int argc, char **argv)
 {
 	struct cache_view *v;
-	char used[32], dirty[32], **names;
+	char used[32], dirty[32], why[512], **names;
+	const char *st;
 	int i, count, shown = 0;
 
 	for (i = 0; i < argc; i++) {
@@ -896,18 +1219,19 @@ static int cmd_list(int argc, char **argv)
 		if (get_view(names[i], v))
 			continue;
 		if (!shown++)
-			printf("%-16s %-20s %-20s %-12s %-10s %-10s %s\n", "NAME",
-			       "ORIGIN", "CACHE", "MODE", "USED", "DIRTY",
-			       "STATE");
+			printf("%-16s %-20s %-20s %-12s %-10s %-10s %-9s %s\n",
+			       "NAME", "ORIGIN", "CACHE", "MODE", "USED", "DIRTY",
+			       "STATE", "WHY");
 		bb = ssct_kv_u64(v->kv, v->n, "blocksize", 0) * 512;
 		ssct_human(ssct_kv_u64(v->kv, v->n, "used", 0) * bb, used,
 			   sizeof(used));
 		ssct_human(ssct_kv_u64(v->kv, v->n, "dirty", 0) * bb, dirty,
 			   sizeof(dirty));
-		printf("%-16s %-20s %-20s %-12s %-10s %-10s %s\n", names[i],
+		st = view_state(v, why, sizeof(why));
+		printf("%-16s %-20s %-20s %-12s %-10s %-10s %-9s %s\n", names[i],
 		       v->origin, v->cache,
 		       ssct_kv_get(v->kv, v->n, "mode") ?: "?", used, dirty,
-		       view_state(v));
+		       st, why[0] ? why : "-");
 	}
 	for (i = 0; i < count; i++)
 		free(names[i]);
@@ -952,13 +1276,71 @@ static void json_kv(const char *key, const char *val, bool comma)
 	}
 }
 
+/*
+ * Metrics of @name, or of every ssdcache device when NULL, for
+ * node_exporter's textfile collector (one file must name each metric
+ * once, so several caches share the HELP and TYPE lines).
+ */
+static int status_prometheus(const char *name)
+{
+	struct ssct_prom_cache pc[64];
+	struct cache_view *v = NULL;
+	char **names = NULL, *out;
+	int i, count = 0, k = 0, r = 0;
+	size_t len = 1 << 16;
+
+	if (name) {
+		v = calloc(1, sizeof(*v));
+		if (!v)
+			return err("out of memory");
+		if (get_view(name, v)) {
+			free(v);
+			return 1;
+		}
+		pc[k++] = (struct ssct_prom_cache){ name, v->kv, v->n };
+	} else {
+		if (dm_list_names(&names, &count))
+			return err("cannot list device-mapper devices: %s",
+				   dm_last_err[0] ? dm_last_err : "is dm-mod loaded?");
+		v = calloc(count ? count : 1, sizeof(*v));
+		if (!v)
+			return err("out of memory");
+		for (i = 0; i < count && k < 64; i++) {
+			struct dmdev t;
+
+			if (dm_query(names[i], DM_DEVICE_TABLE, &t) ||
+			    t.ntargets != 1 || strcmp(t.ttype, TARGET) ||
+			    get_view(names[i], &v[k]))
+				continue;
+			pc[k] = (struct ssct_prom_cache){ names[i], v[k].kv,
+							  v[k].n };
+			k++;
+		}
+	}
+	out = malloc(len);
+	if (!out) {
+		r = err("out of memory");
+	} else {
+		if (ssct_prom_format(pc, k, out, len) >= (int)len)
+			r = err("too many metrics");
+		else
+			fputs(out, stdout);
+		free(out);
+	}
+	for (i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	free(v);
+	return r;
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	const struct cmd *c = &cmds[5];
-	const char *name = NULL, *s;
+	const char *name = NULL, *s, *state, *fmt = "text";
 	bool json = false;
 	struct cache_view *v;
-	char a[32], b[32], tbl[4200];
+	char a[32], b[32], tbl[4200], why[512];
 	uint64_t bb, blocks, used, dirty, osz;
 	int i;
 
@@ -967,13 +1349,23 @@ static int cmd_status(int argc, char **argv)
 			fputs(c->help, stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
+			fmt = "json";
+		} else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
+			fmt = argv[++i];
+		} else if (!strncmp(argv[i], "--format=", 9)) {
+			fmt = argv[i] + 9;
 		} else if (argv[i][0] == '-' || name) {
 			return usage_err(c, "unexpected argument");
 		} else {
 			name = argv[i];
 		}
 	}
+	if (!strcmp(fmt, "prometheus"))
+		return status_prometheus(name);
+	if (!strcmp(fmt, "json"))
+		json = true;
+	else if (strcmp(fmt, "text"))
+		return usage_err(c, "invalid --format (text, json or prometheus)");
 	if (!name)
 		return usage_err(c, "missing NAME");
 	v = calloc(1, sizeof(*v));
@@ -988,6 +1380,7 @@ static int cmd_status(int argc, char **argv)
 	used = ssct_kv_u64(v->kv, v->n, "used", 0);
 	dirty = ssct_kv_u64(v->kv, v->n, "dirty", 0);
 	osz = v->tb.len * 512;
+	state = view_state(v, why, sizeof(why));
 	if (json) {
 		printf("{");
 		json_kv("name", name, true);
@@ -996,7 +1389,8 @@ static int cmd_status(int argc, char **argv)
 		snprintf(tbl, sizeof(tbl), "0 %llu %s %s",
 			 (unsigned long long)v->tb.len, TARGET, v->tb.params);
 		json_kv("table", tbl, true);
-		json_kv("state", view_state(v), true);
+		json_kv("state", state, true);
+		json_kv("state_reason", why, true);
 		printf("\"size_bytes\": %llu, ", (unsigned long long)osz);
 		printf("\"read_hit_ratio\": %.4f, ",
 		       ssct_ratio(ssct_kv_u64(v->kv, v->n, "read_hits", 0),
@@ -1036,7 +1430,10 @@ static int cmd_status(int argc, char **argv)
 	printf("%-13s cache %llu, origin %llu\n", "errors:",
 	       (unsigned long long)ssct_kv_u64(v->kv, v->n, "cache_errors", 0),
 	       (unsigned long long)ssct_kv_u64(v->kv, v->n, "origin_errors", 0));
-	printf("%-13s %s\n", "state:", view_state(v));
+	if (why[0])
+		printf("%-13s %s (%s)\n", "state:", state, why);
+	else
+		printf("%-13s %s\n", "state:", state);
 	s = ssct_kv_get(v->kv, v->n, "cleaner");
 	if (s)
 		printf("%-13s %s\n", "cleaner:", s);

@@ -392,6 +392,192 @@ static void test_json(void **state)
 	assert_string_equal(b, "\"ab");
 }
 
+/* The cache state of a status line: the worst reason wins. */
+static enum ssct_state state_of(const char *status, char *why, size_t len)
+{
+	static char line[1024];
+	static struct ssct_kv kv[SSCT_MAX_KV];
+	int n;
+
+	snprintf(line, sizeof(line), "%s", status);
+	n = ssct_parse_status(line, kv, SSCT_MAX_KV);
+	return ssct_cache_state(kv, n, why, len);
+}
+
+static void test_cache_state(void **state)
+{
+	char why[256];
+
+	(void)state;
+	assert_int_equal(state_of("mode writeback cache_errors 0 origin_errors 0 state active md_errors 0 cache_state ok",
+				  why, sizeof(why)), SSCT_ST_OK);
+	assert_string_equal(why, "");
+	assert_int_equal(state_of("cache_errors 0 origin_errors 2 state active md_errors 1 cache_state ok",
+				  why, sizeof(why)), SSCT_ST_DEGRADED);
+	assert_string_equal(why, "2 origin device errors, 1 metadata write errors since the table was loaded");
+	assert_int_equal(state_of("cache_errors 0 origin_errors 0 state detached md_errors 0 cache_state ok",
+				  why, sizeof(why)), SSCT_ST_DETACHED);
+	assert_non_null(strstr(why, "detached: no new data enters the cache"));
+	/* failed beats detached, and names the errors */
+	assert_int_equal(state_of("cache_errors 16 origin_errors 0 state detached md_errors 0 cache_state failed",
+				  why, sizeof(why)), SSCT_ST_FAILED);
+	assert_non_null(strstr(why, "the cache device failed (16 cache device errors)"));
+	assert_non_null(strstr(why, "cache_ok"));
+	/* an old module without the keys: ok; NULL why is fine */
+	assert_int_equal(state_of("blocks 10 used 1", NULL, 0), SSCT_ST_OK);
+	assert_string_equal(ssct_state_name(SSCT_ST_DETACHED), "detached");
+	assert_string_equal(ssct_state_name(SSCT_NR_STATES), "?");
+}
+
+/* Every sample has a TYPE line before it, and each metric one TYPE line. */
+static void check_exposition(const char *out)
+{
+	char *copy = strdup(out), *line, *save = NULL;
+	char typed[64][64];
+	int nt = 0, i;
+
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char metric[64];
+
+		if (!strncmp(line, "# HELP ", 7))
+			continue;
+		if (sscanf(line, "# TYPE %63s", metric) == 1) {
+			for (i = 0; i < nt; i++)
+				if (!strcmp(typed[i], metric))
+					fail_msg("second TYPE for %s", metric);
+			assert_true(nt < 64);
+			snprintf(typed[nt++], 64, "%s", metric);
+			continue;
+		}
+		assert_int_equal(sscanf(line, "%63[a-z_]{", metric), 1);
+		assert_true(nt > 0);
+		if (strcmp(typed[nt - 1], metric))
+			fail_msg("sample '%s' not under its TYPE line", line);
+	}
+	free(copy);
+}
+
+static void test_prometheus(void **state)
+{
+	char l1[] = "blocks 496 used 12 dirty 3 blocksize 256 mode writeback policy lfu read_hits 90 read_misses 10 write_hits 0 write_misses 0 cleaned 7 cache_errors 0 origin_errors 0 state active cleaning 1 md_errors 0 cache_state ok";
+	char l2[] = "blocks 100 used 0 dirty 0 blocksize 8 mode readcache policy lru read_hits 0 read_misses 0 cache_errors 20 origin_errors 0 state active md_errors 0 cache_state failed";
+	struct ssct_kv k1[SSCT_MAX_KV], k2[SSCT_MAX_KV];
+	struct ssct_prom_cache c[2];
+	char out[16384];
+	int n;
+
+	(void)state;
+	c[0] = (struct ssct_prom_cache){ "data", k1,
+					 ssct_parse_status(l1, k1, SSCT_MAX_KV) };
+	c[1] = (struct ssct_prom_cache){ "we\"ird\\", k2,
+					 ssct_parse_status(l2, k2, SSCT_MAX_KV) };
+	n = ssct_prom_format(c, 1, out, sizeof(out));
+	assert_int_equal(n, (int)strlen(out));
+	check_exposition(out);
+	assert_non_null(strstr(out, "# TYPE ssdcache_read_hits_total counter\nssdcache_read_hits_total{name=\"data\"} 90\n"));
+	assert_non_null(strstr(out, "ssdcache_read_misses_total{name=\"data\"} 10\n"));
+	assert_non_null(strstr(out, "# TYPE ssdcache_dirty_blocks gauge\nssdcache_dirty_blocks{name=\"data\"} 3\n"));
+	assert_non_null(strstr(out, "ssdcache_cleaning{name=\"data\"} 1\n"));
+	assert_non_null(strstr(out, "ssdcache_cleaned_total{name=\"data\"} 7\n"));
+	assert_non_null(strstr(out, "ssdcache_read_hit_ratio{name=\"data\"} 0.900000\n"));
+	assert_non_null(strstr(out, "ssdcache_write_hit_ratio{name=\"data\"} NaN\n"));
+	assert_non_null(strstr(out, "ssdcache_block_size_bytes{name=\"data\"} 131072\n"));
+	assert_non_null(strstr(out, "ssdcache_state{name=\"data\",state=\"ok\"} 1\n"));
+	assert_non_null(strstr(out, "ssdcache_state{name=\"data\",state=\"failed\"} 0\n"));
+	assert_non_null(strstr(out, "ssdcache_info{name=\"data\",mode=\"writeback\",policy=\"lfu\"} 1\n"));
+	/* keys the module does not report are left out */
+	assert_null(strstr(out, "sequential_cutoff"));
+	/* two caches: one TYPE line per metric, label values escaped */
+	n = ssct_prom_format(c, 2, out, sizeof(out));
+	check_exposition(out);
+	assert_non_null(strstr(out, "ssdcache_state{name=\"we\\\"ird\\\\\",state=\"failed\"} 1\n"));
+	assert_non_null(strstr(out, "ssdcache_cache_errors_total{name=\"we\\\"ird\\\\\"} 20\n"));
+	assert_null(strstr(out, "ssdcache_cleaned_total{name=\"we"));
+	/* too small a buffer: the length it needs, a terminated prefix */
+	assert_int_equal(ssct_prom_format(c, 2, out, 10), n);
+	assert_int_equal(strlen(out), 9);
+	assert_int_equal(ssct_prom_format(c, 0, out, sizeof(out)), 0);
+}
+
+static int set_args(const char *line, struct ssct_set *s, char *err)
+{
+	static char buf[512];
+	static char *argv[32];
+
+	return ssct_parse_set((int)split(line, argv, buf, sizeof(buf)), argv,
+			      s, err, SSCT_ERRLEN);
+}
+
+static void test_set_args(void **state)
+{
+	char err[SSCT_ERRLEN];
+	struct ssct_set s;
+
+	(void)state;
+	assert_int_equal(set_args("d --mode writethrough --policy=adaptive", &s, err), 0);
+	assert_string_equal(s.name, "d");
+	assert_int_equal(s.mode, SSC_WRITETHROUGH);
+	assert_int_equal(s.policy, SSC_ADAPTIVE);
+	assert_int_equal(s.high_wm, -1);
+	assert_false(s.set_cutoff);
+	assert_int_equal(set_args("d --sequential-cutoff 4M --high-watermark 80 --low-watermark=10 --no-progress", &s, err), 0);
+	assert_true(s.set_cutoff && s.cutoff == 4u << 20);
+	assert_int_equal(s.high_wm, 80);
+	assert_int_equal(s.low_wm, 10);
+	assert_true(s.no_progress);
+	assert_int_equal(s.mode, -1);
+	assert_int_equal(set_args("d --sequential-cutoff 0", &s, err), 0);
+	assert_true(s.set_cutoff && !s.cutoff);
+	assert_int_equal(set_args("--help", &s, err), 0);
+	assert_true(s.help);
+#define SET_ERR(line, msg) do { \
+		assert_int_equal(set_args(line, &s, err), -EINVAL); \
+		if (!strstr(err, msg)) \
+			fail_msg("'%s': '%s', expected '%s'", line, err, msg); \
+	} while (0)
+	SET_ERR("d", "nothing to change");
+	SET_ERR("--mode writeback", "missing NAME");
+	SET_ERR("d e --mode writeback", "unexpected argument 'e'");
+	SET_ERR("d --mode writearound", "invalid mode 'writearound'");
+	SET_ERR("d --policy mru", "invalid policy 'mru'");
+	SET_ERR("d --mode", "--mode needs a value");
+	SET_ERR("d --sequential-cutoff 1000", "invalid sequential cutoff '1000'");
+	SET_ERR("d --sequential-cutoff 2T", "invalid sequential cutoff '2T'");
+	SET_ERR("d --high-watermark 101", "invalid high watermark '101'");
+	SET_ERR("d --low-watermark x", "invalid low watermark 'x'");
+	SET_ERR("d --high-watermark 20 --low-watermark 30", "low watermark 30% above the high watermark 20%");
+	SET_ERR("d --frob", "unknown argument '--frob'");
+#undef SET_ERR
+}
+
+static void test_set_params(void **state)
+{
+	char err[SSCT_ERRLEN], out[512];
+	struct ssct_set s;
+
+	(void)state;
+	assert_int_equal(set_args("d --mode writethrough", &s, err), 0);
+	assert_int_equal(ssct_set_params("254:1 254:2 blocksize 128 assoc 2 writeback options 3 lru queue_busy eager_writeback",
+					 &s, out, sizeof(out), err, sizeof(err)), 0);
+	assert_string_equal(out, "254:1 254:2 blocksize 128 assoc 2 writethrough options 3 lru queue_busy eager_writeback");
+	assert_int_equal(set_args("d --policy adaptive", &s, err), 0);
+	assert_int_equal(ssct_set_params("254:1 254:2 blocksize 256 assoc 4 readcache options 1 lfu",
+					 &s, out, sizeof(out), err, sizeof(err)), 0);
+	assert_string_equal(out, "254:1 254:2 blocksize 256 assoc 4 readcache options 1 adaptive");
+	/* never reformat in a reload */
+	assert_int_equal(ssct_set_params("254:1 254:2 writeback reformat",
+					 &s, out, sizeof(out), err, sizeof(err)), 0);
+	assert_null(strstr(out, "reformat"));
+	assert_int_equal(ssct_set_params("254:1", &s, out, sizeof(out), err,
+					 sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "cannot read the live table"));
+	/* watermark order: high first only when the new low exceeds the old high */
+	assert_true(ssct_wm_high_first(50, 60));
+	assert_false(ssct_wm_high_first(50, 50));
+	assert_false(ssct_wm_high_first(50, 10));
+}
+
 /* man/ssdcache.8 with "\\-" unescaped, or NULL. */
 static char *read_man(void)
 {
@@ -448,6 +634,7 @@ static void test_help_matches_man(void **state)
 	} h[] = {
 		{ "create", ssct_help_create }, { "remove", ssct_help_remove },
 		{ "flush", ssct_help_flush }, { "detach", ssct_help_detach },
+		{ "attach", ssct_help_attach }, { "set", ssct_help_set },
 		{ "list", ssct_help_list }, { "status", ssct_help_status },
 		{ "stats", ssct_help_stats }, { "inspect", ssct_help_inspect },
 		{ "assemble", ssct_help_assemble }, { "advise", ssct_help_advise },
@@ -508,7 +695,9 @@ static void test_help_matches_man(void **state)
 				while (*p == ' ')
 					p++;
 				/* an argument word (SIZE, DEV) before the text */
-				if (p - hl < 23 && strlen(hl) > 23)
+				if (*p && !strchr(p, ' ') && *p >= 'A' && *p <= 'Z')
+					p += strlen(p);	/* the text on the next lines */
+				else if (p - hl < 23 && strlen(hl) > 23)
 					p = hl + 23;
 				snprintf(desc, sizeof(desc), "%s", p);
 			} else if (opt[0] && !strncmp(hl, "                     ", 21)) {
@@ -536,6 +725,10 @@ int main(void)
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_conf_line),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_cache_state),
+		cmocka_unit_test(test_prometheus),
+		cmocka_unit_test(test_set_args),
+		cmocka_unit_test(test_set_params),
 		cmocka_unit_test(test_help_matches_man),
 	};
 

@@ -175,6 +175,28 @@ bad:
 	return -EINVAL;
 }
 
+static int parse_mode(const char *val)
+{
+	if (!strcasecmp(val, "writethrough"))
+		return SSC_WRITETHROUGH;
+	if (!strcasecmp(val, "writeback"))
+		return SSC_WRITEBACK;
+	if (!strcasecmp(val, "readcache"))
+		return SSC_READCACHE;
+	return -1;
+}
+
+static int parse_policy(const char *val)
+{
+	if (!strcasecmp(val, "lru"))
+		return SSC_LRU;
+	if (!strcasecmp(val, "lfu"))
+		return SSC_LFU;
+	if (!strcasecmp(val, "adaptive"))
+		return SSC_ADAPTIVE;
+	return -1;
+}
+
 int ssct_parse_create(int argc, char **argv, struct ssct_create *c,
 		      char *err, size_t errlen)
 {
@@ -245,13 +267,8 @@ int ssct_parse_create(int argc, char **argv, struct ssct_create *c,
 			c->cache = val;
 			break;
 		case 2:
-			if (!strcasecmp(val, "writethrough")) {
-				c->mode = SSC_WRITETHROUGH;
-			} else if (!strcasecmp(val, "writeback")) {
-				c->mode = SSC_WRITEBACK;
-			} else if (!strcasecmp(val, "readcache")) {
-				c->mode = SSC_READCACHE;
-			} else {
+			c->mode = parse_mode(val);
+			if (c->mode < 0) {
 				errf(err, errlen, "invalid mode '%s' (writethrough, writeback or readcache)",
 				     val);
 				return -EINVAL;
@@ -266,13 +283,8 @@ int ssct_parse_create(int argc, char **argv, struct ssct_create *c,
 			}
 			break;
 		case 4:
-			if (!strcasecmp(val, "lru")) {
-				c->policy = SSC_LRU;
-			} else if (!strcasecmp(val, "lfu")) {
-				c->policy = SSC_LFU;
-			} else if (!strcasecmp(val, "adaptive")) {
-				c->policy = SSC_ADAPTIVE;
-			} else {
+			c->policy = parse_policy(val);
+			if (c->policy < 0) {
 				errf(err, errlen, "invalid policy '%s' (lru, lfu or adaptive)",
 				     val);
 				return -EINVAL;
@@ -567,4 +579,384 @@ int ssct_json_str(const char *s, char *buf, size_t len)
 	if (len)
 		buf[o < len ? o : len - 1] = '\0';
 	return (int)o;
+}
+
+/* ---------------------------------------------------------------- state */
+
+static const char *const state_names[SSCT_NR_STATES] = {
+	"ok", "degraded", "detached", "failed",
+};
+
+const char *ssct_state_name(enum ssct_state s)
+{
+	return s < SSCT_NR_STATES ? state_names[s] : "?";
+}
+
+enum ssct_state ssct_cache_state(const struct ssct_kv *kv, int n, char *why,
+				 size_t len)
+{
+	uint64_t ce = ssct_kv_u64(kv, n, "cache_errors", 0);
+	uint64_t oe = ssct_kv_u64(kv, n, "origin_errors", 0);
+	uint64_t me = ssct_kv_u64(kv, n, "md_errors", 0);
+	const char *cs = ssct_kv_get(kv, n, "cache_state");
+	const char *st = ssct_kv_get(kv, n, "state");
+	bool detached = st && !strcmp(st, "detached");
+	char errs[160] = "";
+	size_t o = 0;
+
+	if (ce)
+		o += snprintf(errs + o, sizeof(errs) - o, "%llu cache device errors",
+			      (unsigned long long)ce);
+	if (oe && o < sizeof(errs))
+		o += snprintf(errs + o, sizeof(errs) - o, "%s%llu origin device errors",
+			      o ? ", " : "", (unsigned long long)oe);
+	if (me && o < sizeof(errs))
+		snprintf(errs + o, sizeof(errs) - o, "%s%llu metadata write errors",
+			 o ? ", " : "", (unsigned long long)me);
+	if (cs && !strcmp(cs, "failed")) {
+		errf(why, len, "the cache device failed (%s): clean data is read from the origin%s; after a repair, suspend and send message cache_ok",
+		     errs[0] ? errs : "too many errors",
+		     detached ? ", detached" : "");
+		return SSCT_ST_FAILED;
+	}
+	if (detached) {
+		errf(why, len, "detached: no new data enters the cache (ssdcache attach resumes caching)%s%s",
+		     errs[0] ? "; " : "", errs);
+		return SSCT_ST_DETACHED;
+	}
+	if (errs[0]) {
+		errf(why, len, "%s since the table was loaded", errs);
+		return SSCT_ST_DEGRADED;
+	}
+	if (why && len)
+		why[0] = '\0';
+	return SSCT_ST_OK;
+}
+
+/* ---------------------------------------------------------------- prometheus */
+
+struct prom_buf {
+	char *buf;
+	size_t len;
+	size_t o;
+};
+
+static void pb_printf(struct prom_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void pb_printf(struct prom_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vsnprintf(b->o < b->len ? b->buf + b->o : NULL,
+		      b->o < b->len ? b->len - b->o : 0, fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		b->o += (size_t)r;
+}
+
+/* A label value: backslash, double quote and newline escaped. */
+static void prom_label(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 3 < len; s++) {
+		if (*s == '\\' || *s == '"') {
+			out[o++] = '\\';
+			out[o++] = *s;
+		} else if (*s == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else {
+			out[o++] = *s;
+		}
+	}
+	if (len)
+		out[o < len ? o : len - 1] = '\0';
+}
+
+struct prom_metric {
+	const char *metric;	/* without the ssdcache_ prefix */
+	const char *key;	/* status key */
+	bool counter;
+	const char *help;
+};
+
+static const struct prom_metric prom_metrics[] = {
+	{ "read_hits_total", "read_hits", true, "Reads served from the cache." },
+	{ "read_misses_total", "read_misses", true, "Reads that went to the origin." },
+	{ "write_hits_total", "write_hits", true, "Writes to blocks the cache held." },
+	{ "write_misses_total", "write_misses", true, "Writes to blocks the cache did not hold." },
+	{ "bypassed_total", "bypassed", true, "Writes that went around the cache." },
+	{ "seq_bypassed_total", "seq_bypassed", true, "Misses of sequential streams that went around the cache." },
+	{ "evictions_total", "evictions", true, "Cache blocks evicted." },
+	{ "fills_total", "fills", true, "Cache fills after read misses." },
+	{ "writebacks_total", "writebacks", true, "Writes that completed in the cache alone (write-back)." },
+	{ "cleaned_total", "cleaned", true, "Dirty blocks written back to the origin." },
+	{ "cache_errors_total", "cache_errors", true, "I/O errors of the cache device." },
+	{ "origin_errors_total", "origin_errors", true, "I/O errors of the origin device." },
+	{ "metadata_errors_total", "md_errors", true, "Failed metadata commits." },
+	{ "metadata_commits_total", "commits", true, "Metadata commits." },
+	{ "blocks", "blocks", false, "Cache blocks." },
+	{ "used_blocks", "used", false, "Cache blocks in use." },
+	{ "dirty_blocks", "dirty", false, "Cache blocks not yet written back to the origin." },
+	{ "cleaning", "cleaning", false, "1 while the cleaner writes dirty blocks back." },
+	{ "high_watermark_percent", "high_watermark", false, "The cleaner starts above this share of dirty blocks." },
+	{ "low_watermark_percent", "low_watermark", false, "The cleaner stops at this share of dirty blocks." },
+	{ "sequential_cutoff_bytes", "sequential_cutoff", false, "Sequential streams this long bypass the cache (0: off)." },
+};
+
+static void prom_head(struct prom_buf *b, const char *metric, const char *type,
+		      const char *help)
+{
+	pb_printf(b, "# HELP ssdcache_%s %s\n# TYPE ssdcache_%s %s\n", metric,
+		  help, metric, type);
+}
+
+static void prom_ratio(struct prom_buf *b, const struct ssct_prom_cache *c,
+		       int count, bool reads)
+{
+	const char *what = reads ? "read" : "write";
+	char lbl[512], hk[16], mk[16];
+	uint64_t hits, misses;
+	int k;
+
+	pb_printf(b, "# HELP ssdcache_%s_hit_ratio Share of %ss served by the cache: hits / (hits + misses), NaN before the first.\n# TYPE ssdcache_%s_hit_ratio gauge\n",
+		  what, what, what);
+	snprintf(hk, sizeof(hk), "%s_hits", what);
+	snprintf(mk, sizeof(mk), "%s_misses", what);
+	for (k = 0; k < count; k++) {
+		prom_label(c[k].name, lbl, sizeof(lbl));
+		hits = ssct_kv_u64(c[k].kv, c[k].n, hk, 0);
+		misses = ssct_kv_u64(c[k].kv, c[k].n, mk, 0);
+		if (hits + misses)
+			pb_printf(b, "ssdcache_%s_hit_ratio{name=\"%s\"} %.6f\n",
+				  what, lbl,
+				  (double)hits / ((double)hits + (double)misses));
+		else
+			pb_printf(b, "ssdcache_%s_hit_ratio{name=\"%s\"} NaN\n",
+				  what, lbl);
+	}
+}
+
+int ssct_prom_format(const struct ssct_prom_cache *c, int count, char *buf,
+		     size_t len)
+{
+	struct prom_buf b = { .buf = buf, .len = len };
+	char lbl[512], mode[64], policy[64];
+	enum ssct_state st;
+	unsigned int i;
+	int k;
+
+	if (len)
+		buf[0] = '\0';
+	if (count <= 0)
+		return 0;
+	prom_head(&b, "info", "gauge", "Always 1: the cache's mode and policy.");
+	for (k = 0; k < count; k++) {
+		prom_label(c[k].name, lbl, sizeof(lbl));
+		prom_label(ssct_kv_get(c[k].kv, c[k].n, "mode") ?: "unknown",
+			   mode, sizeof(mode));
+		prom_label(ssct_kv_get(c[k].kv, c[k].n, "policy") ?: "unknown",
+			   policy, sizeof(policy));
+		pb_printf(&b, "ssdcache_info{name=\"%s\",mode=\"%s\",policy=\"%s\"} 1\n",
+			  lbl, mode, policy);
+	}
+	prom_head(&b, "state", "gauge",
+		  "1 for the cache's state (ok, degraded, detached, failed), 0 for the others.");
+	for (k = 0; k < count; k++) {
+		prom_label(c[k].name, lbl, sizeof(lbl));
+		st = ssct_cache_state(c[k].kv, c[k].n, NULL, 0);
+		for (i = 0; i < SSCT_NR_STATES; i++)
+			pb_printf(&b, "ssdcache_state{name=\"%s\",state=\"%s\"} %d\n",
+				  lbl, state_names[i], st == (enum ssct_state)i);
+	}
+	prom_ratio(&b, c, count, true);
+	prom_ratio(&b, c, count, false);
+	prom_head(&b, "block_size_bytes", "gauge", "Cache block size.");
+	for (k = 0; k < count; k++) {
+		prom_label(c[k].name, lbl, sizeof(lbl));
+		pb_printf(&b, "ssdcache_block_size_bytes{name=\"%s\"} %llu\n", lbl,
+			  (unsigned long long)ssct_kv_u64(c[k].kv, c[k].n,
+							  "blocksize", 0) * 512);
+	}
+	for (i = 0; i < sizeof(prom_metrics) / sizeof(prom_metrics[0]); i++) {
+		const struct prom_metric *m = &prom_metrics[i];
+		bool head = false;
+
+		for (k = 0; k < count; k++) {
+			const char *v = ssct_kv_get(c[k].kv, c[k].n, m->key);
+
+			if (!v || *v < '0' || *v > '9')
+				continue;	/* an older module: not reported */
+			if (!head)
+				prom_head(&b, m->metric,
+					  m->counter ? "counter" : "gauge",
+					  m->help);
+			head = true;
+			prom_label(c[k].name, lbl, sizeof(lbl));
+			pb_printf(&b, "ssdcache_%s{name=\"%s\"} %llu\n", m->metric,
+				  lbl,
+				  (unsigned long long)ssct_kv_u64(c[k].kv, c[k].n,
+								  m->key, 0));
+		}
+	}
+	return (int)b.o;
+}
+
+/* ---------------------------------------------------------------- set */
+
+int ssct_parse_set(int argc, char **argv, struct ssct_set *s, char *err,
+		   size_t errlen)
+{
+	static const char *const with_value[] = {
+		"--mode", "--policy", "--sequential-cutoff", "--high-watermark",
+		"--low-watermark",
+	};
+	uint32_t pct;
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	s->mode = s->policy = s->high_wm = s->low_wm = -1;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i], *val, *inl;
+		unsigned int k;
+		int key = -1;
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			s->help = true;
+			return 0;
+		}
+		if (!strcmp(a, "--no-progress")) {
+			s->no_progress = true;
+			continue;
+		}
+		for (k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++) {
+			if (is_opt(a, with_value[k], &inl)) {
+				key = (int)k;
+				break;
+			}
+		}
+		if (key < 0) {
+			if (a[0] == '-' && a[1]) {
+				errf(err, errlen, "unknown argument '%s'", a);
+				return -EINVAL;
+			}
+			if (s->name) {
+				errf(err, errlen, "unexpected argument '%s' (the name is '%s')",
+				     a, s->name);
+				return -EINVAL;
+			}
+			s->name = a;
+			continue;
+		}
+		if (inl) {
+			val = inl;
+		} else {
+			if (i + 1 >= argc) {
+				errf(err, errlen, "%s needs a value", with_value[key]);
+				return -EINVAL;
+			}
+			val = argv[++i];
+		}
+		switch (key) {
+		case 0:
+			s->mode = parse_mode(val);
+			if (s->mode < 0) {
+				errf(err, errlen, "invalid mode '%s' (writethrough, writeback or readcache)",
+				     val);
+				return -EINVAL;
+			}
+			break;
+		case 1:
+			s->policy = parse_policy(val);
+			if (s->policy < 0) {
+				errf(err, errlen, "invalid policy '%s' (lru, lfu or adaptive)",
+				     val);
+				return -EINVAL;
+			}
+			break;
+		case 2:
+			if (ssct_parse_size(val, &s->cutoff) || (s->cutoff & 511) ||
+			    s->cutoff > (1ull << 40)) {
+				errf(err, errlen, "invalid sequential cutoff '%s' (bytes, a multiple of 512 up to 1T; 0: off)",
+				     val);
+				return -EINVAL;
+			}
+			s->set_cutoff = true;
+			break;
+		case 3:
+		case 4:
+			if (parse_u32_arg(key == 3 ? "high watermark" : "low watermark",
+					  val, 100, &pct, err, errlen)) {
+				errf(err, errlen, "invalid %s watermark '%s' (percent, 0 to 100)",
+				     key == 3 ? "high" : "low", val);
+				return -EINVAL;
+			}
+			if (key == 3)
+				s->high_wm = (int)pct;
+			else
+				s->low_wm = (int)pct;
+			break;
+		}
+	}
+	if (!s->name) {
+		errf(err, errlen, "missing NAME");
+		return -EINVAL;
+	}
+	if (s->high_wm >= 0 && s->low_wm >= 0 && s->low_wm > s->high_wm) {
+		errf(err, errlen, "low watermark %d%% above the high watermark %d%%",
+		     s->low_wm, s->high_wm);
+		return -EINVAL;
+	}
+	if (s->mode < 0 && s->policy < 0 && s->high_wm < 0 && s->low_wm < 0 &&
+	    !s->set_cutoff) {
+		errf(err, errlen, "nothing to change (--mode, --policy, --sequential-cutoff, --high-watermark or --low-watermark)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ssct_set_params(const char *old, const struct ssct_set *s, char *out,
+		    size_t len, char *err, size_t errlen)
+{
+	char copy[1024], *argv[64], *save = NULL, *t;
+	const char *perr = NULL;
+	struct ssc_config cfg;
+	unsigned int argc = 0;
+
+	if (strlen(old) >= sizeof(copy)) {
+		errf(err, errlen, "table too long");
+		return -EINVAL;
+	}
+	snprintf(copy, sizeof(copy), "%s", old);
+	for (t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (argc == 64) {
+			errf(err, errlen, "table has too many arguments");
+			return -EINVAL;
+		}
+		argv[argc++] = t;
+	}
+	if (ssc_parse_table(argc, argv, &cfg, &perr)) {
+		errf(err, errlen, "cannot read the live table: %s",
+		     perr ? perr : "invalid");
+		return -EINVAL;
+	}
+	if (s->mode >= 0)
+		cfg.mode = (enum ssc_mode)s->mode;
+	if (s->policy >= 0)
+		cfg.policy = (enum ssc_policy)s->policy;
+	cfg.reformat = false;	/* never in a reload */
+	if (ssct_build_params(&cfg, out, len) >= (int)len) {
+		errf(err, errlen, "table too long");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+bool ssct_wm_high_first(unsigned int cur_high, unsigned int new_low)
+{
+	return new_low > cur_high;
 }

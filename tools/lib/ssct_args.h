@@ -122,4 +122,73 @@ int ssct_conf_line(char *line, char **argv, int max, char *err,
 /* Write @s as a JSON string (with quotes) into @buf. */
 int ssct_json_str(const char *s, char *buf, size_t len);
 
+/*
+ * The cache's state from its status line, for status and list: the worst
+ * of failed (cache_state failed: too many cache device errors), detached
+ * (state detached), degraded (any cache, origin or metadata error since
+ * the table was loaded) and ok. @why gets the reason in words ("" for ok).
+ */
+enum ssct_state {
+	SSCT_ST_OK,
+	SSCT_ST_DEGRADED,
+	SSCT_ST_DETACHED,
+	SSCT_ST_FAILED,
+	SSCT_NR_STATES,
+};
+
+const char *ssct_state_name(enum ssct_state s);
+enum ssct_state ssct_cache_state(const struct ssct_kv *kv, int n, char *why,
+				 size_t len);
+
+/* One cache for ssct_prom_format: its name and parsed status line. */
+struct ssct_prom_cache {
+	const char *name;
+	const struct ssct_kv *kv;
+	int n;
+};
+
+/*
+ * The status lines of @count caches as node_exporter textfile-collector
+ * metrics (Prometheus text format 0.0.4): each metric once with its HELP
+ * and TYPE lines, then one sample per cache labelled name="...". Returns
+ * the length (like snprintf).
+ */
+int ssct_prom_format(const struct ssct_prom_cache *c, int count, char *buf,
+		     size_t len);
+
+/* What "ssdcache set" was asked to change (-1 / false: keep). */
+struct ssct_set {
+	const char *name;
+	int mode;		/* enum ssc_mode */
+	int policy;		/* enum ssc_policy */
+	int high_wm;		/* percent */
+	int low_wm;
+	bool set_cutoff;
+	uint64_t cutoff;	/* bytes */
+	bool no_progress;
+	bool help;
+};
+
+/*
+ * Parse "set" (after the command word): NAME [--mode M] [--policy P]
+ * [--sequential-cutoff BYTES] [--high-watermark PCT] [--low-watermark PCT]
+ * [--no-progress] [--help]. Returns 0 or -EINVAL with @err.
+ */
+int ssct_parse_set(int argc, char **argv, struct ssct_set *s, char *err,
+		   size_t errlen);
+
+/*
+ * The parameters of @old (a live table's, "<origin> <cache> blocksize ..."
+ * as device-mapper reports them) with the mode and policy of @s where it
+ * sets them, every other argument kept. Returns 0 or -EINVAL with @err.
+ */
+int ssct_set_params(const char *old, const struct ssct_set *s, char *out,
+		    size_t len, char *err, size_t errlen);
+
+/*
+ * Order of the two watermark messages: the target keeps high >= low at
+ * every step. True when high_watermark must be sent before low_watermark.
+ */
+bool ssct_wm_high_first(unsigned int cur_high, unsigned int new_low);
+
 #endif /* SSCT_ARGS_H */

@@ -39,15 +39,40 @@ const char ssct_help_detach[] =
 "the cache device can be removed safely.\n"
 "  --no-progress        no progress bar\n";
 
+const char ssct_help_attach[] =
+"Usage: ssdcache attach NAME\n"
+"Cache new data on NAME again after detach. Writes made while detached\n"
+"went to the origin and dropped the cached copies, so nothing stale is\n"
+"served.\n";
+
+const char ssct_help_set[] =
+"Usage: ssdcache set NAME [OPTIONS]\n"
+"Change NAME's settings without a reformat; the cached data is kept.\n"
+"A new mode or policy reloads the table (suspend, load, resume) with every\n"
+"other table argument kept; leaving writeback writes all dirty data back\n"
+"first. The other settings are the target's messages.\n"
+"  --mode MODE          writethrough, writeback or readcache\n"
+"  --policy POLICY      replacement policy: lfu, lru or adaptive\n"
+"  --sequential-cutoff BYTES\n"
+"                       misses of a stream that ran sequentially this far\n"
+"                       go around the cache; suffix k, M or G (0: off)\n"
+"  --high-watermark PCT the cleaner starts above this share of dirty\n"
+"                       blocks (write-back mode)\n"
+"  --low-watermark PCT  ... and stops at this share\n"
+"  --no-progress        no progress bar while flushing\n";
+
 const char ssct_help_list[] =
 "Usage: ssdcache list\n"
-"List the ssdcache devices: name, origin, cache, mode, used, dirty, state.\n";
+"List the ssdcache devices: name, origin, cache, mode, used, dirty, state\n"
+"(ok, degraded, detached or failed) and why.\n";
 
 const char ssct_help_status[] =
-"Usage: ssdcache status NAME [--json]\n"
+"Usage: ssdcache status NAME [--json] [--format FORMAT]\n"
 "Show NAME's mode, policy, cache use, hit ratios, dirty data, errors and\n"
-"state.\n"
-"  --json               one JSON object with every status key\n";
+"state (ok, degraded, detached or failed) with the reason.\n"
+"  --json               one JSON object with every status key\n"
+"  --format FORMAT      text (default), json, or prometheus: metrics for\n"
+"                       node_exporter's textfile collector\n";
 
 const char ssct_help_stats[] =
 "Usage: ssdcache stats NAME [--watch] [--interval SEC] [--count N]\n"

@@ -6,6 +6,8 @@ extern const char ssct_help_create[];
 extern const char ssct_help_remove[];
 extern const char ssct_help_flush[];
 extern const char ssct_help_detach[];
+extern const char ssct_help_attach[];
+extern const char ssct_help_set[];
 extern const char ssct_help_list[];
 extern const char ssct_help_status[];
 extern const char ssct_help_stats[];

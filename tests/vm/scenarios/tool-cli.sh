@@ -5,6 +5,10 @@
 # flush, detach and remove --flush need the kernel's "flush"/"detach"
 # messages: when the loaded module refuses them (dmsetup message fails),
 # the tool must fail with one clean line and leave the device alone.
+# set (mode and policy by a table reload, flushing first when leaving
+# writeback), detach/attach, the state (ok, degraded, detached, failed) and
+# status --format prometheus are checked with a pattern read back
+# byte-exact across every change.
 # timeout: 300
 . /vm/lib.sh
 
@@ -45,7 +49,7 @@ expect_err() {
 # ---- help: every command, the same text by "help CMD" and "CMD --help"
 must $T --help >/dev/null
 must $T --version >/dev/null
-for c in create remove flush detach list status stats inspect assemble; do
+for c in create remove flush detach attach set list status stats inspect assemble; do
 	$T $c --help >h1.txt || fail "$c --help failed"
 	$T help $c >h2.txt || fail "help $c failed"
 	head -n1 h1.txt | grep -q "^Usage: ssdcache $c" || fail "$c --help: $(head -n1 h1.txt)"
@@ -213,6 +217,127 @@ else
 	expect_err "c3: the kernel refused 'detach' (Invalid argument)" $T detach c3
 fi
 must $T remove c3
+
+# ---- set, detach/attach, state, prometheus: data verified across each change
+# st DEV KEY...: the values of KEYs in DEV's status line (one dmsetup call)
+st() {
+	_d=$1
+	shift
+	_keys=$*
+	# shellcheck disable=SC2046
+	set -- $(dmsetup status "$_d")
+	_out=
+	for _k in $_keys; do
+		_v=- _p=
+		for _w in "$@"; do
+			[ "$_p" = "$_k" ] && { _v=$_w; break; }
+			_p=$_w
+		done
+		_out="$_out${_out:+ }$_v"
+	done
+	echo "$_out"
+}
+# the dirty count the last table load found (the target logs it)
+loaded_dirty() {
+	dmesg | sed -n 's/.*loaded the cache after .* \([0-9]*\) dirty$/\1/p' | tail -n1
+}
+must $T create c5 --origin "$origin" --cache "$cache" --mode writeback --block-size 64k >/dev/null 2>&1
+track c5
+expect_err "nosuch: no such device" $T set nosuch --mode writethrough
+expect_err "origin: not an ssdcache device" $T set origin --mode writethrough
+expect_err "nothing to change" $T set c5
+expect_err "invalid mode 'bogus'" $T set c5 --mode bogus
+expect_err "invalid sequential cutoff '1000'" $T set c5 --sequential-cutoff 1000
+expect_err "low watermark 60% above the high watermark 50%" $T set c5 --high-watermark 50 --low-watermark 60
+# keep the cleaner off: the written pattern stays dirty until the mode change
+must $T set c5 --high-watermark 100 --low-watermark 90 >/dev/null
+must dd if=/dev/urandom of=pa.bin bs=64k count=16 2>/dev/null
+must dd if=/dev/urandom of=pb.bin bs=64k count=16 2>/dev/null
+pa=$(md5sum <pa.bin | cut -d' ' -f1)
+pb=$(md5sum <pb.bin | cut -d' ' -f1)
+must dd if=pa.bin of=/dev/mapper/c5 bs=64k oflag=direct 2>/dev/null
+assert_eq "$(st c5 high_watermark low_watermark dirty)" "100 90 16" "watermarks set, pattern dirty"
+tbl0=$(dmsetup table c5)
+# leaving writeback: flushed before the new table, which loads 0 dirty
+out=$($T set c5 --mode writethrough --no-progress) || fail "set --mode writethrough failed"
+log "$out"
+echo "$out" | grep -q "reloaded: mode writeback -> writethrough, policy lfu -> lfu (dirty data written back first)" || fail "set: '$out'"
+assert_eq "$(loaded_dirty)" 0 "dirty blocks the new table found"
+assert_eq "$(st c5 dirty high_watermark low_watermark)" "0 100 90" "dirty after leaving writeback, watermarks kept"
+assert_eq "$(dmsetup table c5)" "$(echo "$tbl0" | sed 's/ writeback / writethrough /')" "only the mode changed in the table"
+assert_eq "$(dev_md5 "$origin" 0 1)" "$pa" "origin holds the pattern after leaving writeback"
+# a policy change keeps the cached data: the re-read hits, no miss
+must $T set c5 --policy adaptive --sequential-cutoff 1M >/dev/null
+assert_eq "$(dmsetup table c5)" "$(echo "$tbl0" | sed 's/ writeback / writethrough /; s/ lfu/ adaptive/')" "policy in the table"
+assert_eq "$(dev_md5 /dev/mapper/c5 0 1)" "$pa" "pattern after the mode and policy changes"
+assert_eq "$(st c5 sequential_cutoff read_hits read_misses)" "1048576 16 0" "cutoff set, cached data kept across the reloads"
+out=$($T set c5 --mode writethrough) || fail "set to the same mode failed"
+echo "$out" | grep -q "nothing to do" || fail "set to the same mode: '$out'"
+must $T set c5 --mode writeback --no-progress >/dev/null
+assert_eq "$(st c5 mode sequential_cutoff)" "writeback 1048576" "back to writeback, cutoff kept"
+log "ok: set (mode, policy, watermarks, cutoff) keeps the data"
+
+# detach, write, reload while detached, attach: no stale copy is served
+must dd if=pa.bin of=/dev/mapper/c5 bs=64k oflag=direct 2>/dev/null
+must $T detach c5 --no-progress >/dev/null
+$T status c5 >status.txt || fail "status failed"
+grep -q "^state: *detached (detached: no new data enters the cache" status.txt || fail "status: $(grep state: status.txt)"
+$T list | grep -q "^c5 .* detached *detached: no new data" || fail "list: $($T list | grep '^c5')"
+must dd if=pb.bin of=/dev/mapper/c5 bs=64k oflag=direct 2>/dev/null
+must $T set c5 --mode writethrough --sequential-cutoff 0 --no-progress >/dev/null
+assert_eq "$(st c5 dirty state)" "0 detached" "no dirty data while detached, still detached after a reload"
+out=$($T attach c5) || fail "attach failed"
+assert_eq "$out" "c5: attached: new data is cached again" "attach"
+assert_eq "$(dev_md5 /dev/mapper/c5 0 1)" "$pb" "data written while detached, read after attach"
+assert_eq "$(dev_md5 "$origin" 0 1)" "$pb" "origin after detach, write, attach"
+out=$($T attach c5) || fail "second attach failed"
+echo "$out" | grep -q "not detached (state active)" || fail "second attach: '$out'"
+$T status c5 | grep -q "^state: *ok$" || fail "status after attach: $($T status c5 | grep state:)"
+log "ok: detach, write, attach reads the new data"
+
+# prometheus: one TYPE per metric, samples under it, values of the status line
+# shellcheck disable=SC2046
+set -- $(st c5 read_hits read_misses dirty)
+cat >want.txt <<EOT
+# TYPE ssdcache_read_hits_total counter
+ssdcache_read_hits_total{name="c5"} $1
+ssdcache_read_misses_total{name="c5"} $2
+# TYPE ssdcache_dirty_blocks gauge
+ssdcache_dirty_blocks{name="c5"} $3
+ssdcache_state{name="c5",state="ok"} 1
+ssdcache_state{name="c5",state="failed"} 0
+ssdcache_info{name="c5",mode="writethrough",policy="adaptive"} 1
+EOT
+$T status c5 --format prometheus >prom.txt || fail "status --format prometheus failed"
+[ "$(grep -cxF -f want.txt prom.txt)" = "$(wc -l <want.txt)" ] || fail "prometheus: no '$(grep -vxF -f prom.txt want.txt | head -n1)'"
+bad=$(grep -v '^#' prom.txt | grep -vE '^ssdcache_[a-z_]+\{name="c5"(,[a-z]+="[a-z]+")*\} ([0-9.]+|NaN)$')
+[ -z "$bad" ] || fail "prometheus: bad sample line: $bad"
+[ -z "$(grep '^# TYPE' prom.txt | sort | uniq -d)" ] || fail "prometheus: a metric typed twice"
+$T status --format prometheus | grep -q '^ssdcache_state{name="c5",state="ok"} 1$' || fail "prometheus without NAME"
+expect_err "invalid --format" $T status c5 --format xml
+
+# degraded, then failed: the cache device starts failing reads
+csz=$(sectors "$cache")
+cmm=$(dmsetup table cache | cut -d' ' -f4-)
+must dmsetup suspend cache
+must dmsetup load cache --table "0 $csz error"
+must dmsetup resume cache
+dd if=/dev/mapper/c5 of=/dev/null bs=64k count=1 iflag=direct 2>/dev/null
+$T status c5 | grep -q "^state: *degraded ([0-9]* cache device errors since the table was loaded)" || fail "degraded: $($T status c5 | grep state:)"
+for _ in 1 2 3 4 5 6; do
+	dd if=/dev/mapper/c5 of=/dev/null bs=64k count=64 iflag=direct 2>/dev/null
+	[ "$(st c5 cache_state)" = failed ] && break
+done
+$T status c5 | grep -q "^state: *failed (the cache device failed" || fail "failed: $($T status c5 | grep state:) $(st c5 cache_errors)"
+$T list | grep -q "^c5 .* failed " || fail "list: failed"
+$T status c5 --format prometheus | grep -q '^ssdcache_state{name="c5",state="failed"} 1$' || fail "prometheus: failed"
+expect_err "c5: the cache device failed" $T set c5 --mode writeback
+assert_eq "$(dev_md5 /dev/mapper/c5 0 1)" "$pb" "a failed cache reads the origin"
+must $T remove c5
+must dmsetup suspend cache
+must dmsetup load cache --table "0 $csz linear $cmm"
+must dmsetup resume cache
+log "ok: state ok, degraded, detached, failed in status, list and prometheus"
 
 # ---- superblock: inspect, and the dirty-data guard of create
 grep -v '^#' /vm/fixtures/sb-dirty-wb.hex | xxd -r -p >sb.bin
