@@ -1728,18 +1728,31 @@ static void fwd_signal(int sig)
 static int run_prog(char *const argv[], bool keep_out, bool fwd)
 {
 	struct sigaction sa = { .sa_handler = fwd_signal }, oint, oterm;
+	sigset_t block, omask;
 	int status;
 	pid_t pid;
 
+	/* a signal between fork() and fwd_pid waits until fwd_pid is set */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &omask);
 	if (fwd) {
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGINT, &sa, &oint);
 		sigaction(SIGTERM, &sa, &oterm);
 	}
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		if (fwd) {
+			sigaction(SIGINT, &oint, NULL);
+			sigaction(SIGTERM, &oterm, NULL);
+		}
+		sigprocmask(SIG_SETMASK, &omask, NULL);
 		return -1;
+	}
 	if (!pid) {
+		sigprocmask(SIG_SETMASK, &omask, NULL);
 		if (!keep_out) {
 			int fd = open("/dev/null", O_WRONLY);
 
@@ -1751,6 +1764,7 @@ static int run_prog(char *const argv[], bool keep_out, bool fwd)
 		_exit(127);
 	}
 	fwd_pid = pid;
+	sigprocmask(SIG_SETMASK, &omask, NULL);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			status = -1;
@@ -1785,6 +1799,17 @@ static bool in_path(const char *prog)
 	return false;
 }
 
+/*
+ * Where the recording goes: $TMPDIR (put it on another disk than the one
+ * recorded, or the recording's writes join the workload), else /tmp.
+ */
+static const char *tmp_dir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t && *t == '/' ? t : "/tmp";
+}
+
 /* "30", "30s", "5m", "2h" -> seconds; 0 if invalid. */
 static unsigned int parse_duration(const char *s)
 {
@@ -1808,21 +1833,29 @@ static unsigned int parse_duration(const char *s)
  */
 static int record_trace(const char *dev, unsigned int secs, const char *out)
 {
-	char dir[] = "/tmp/ssdcache-advise.XXXXXX", w[16], path[PATH_MAX];
-	char *bt[] = { "blktrace", "-d", (char *)dev, "-w", w, "-D", dir, "-o", "trace", NULL };
+	char dir[PATH_MAX - 300], w[16], path[PATH_MAX];
+	char *bt[] = { "blktrace", "-d", (char *)dev, "-a", "queue", "-w", w, "-D", dir,
+		       "-o", "trace", NULL };
 	char *bp[] = { "blkparse", "-q", "-a", "queue", "-i", "trace", "-D", dir,
 		       "-o", (char *)out, NULL };
+	bool mounted = false;
 	struct dirent *de;
 	int rc;
 	DIR *d;
 
-	if (access("/sys/kernel/debug/block", F_OK) &&
-	    mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL) &&
-	    errno != EBUSY)
-		return err("advise: cannot mount debugfs on /sys/kernel/debug: %s "
-			   "(blktrace needs it)", strerror(errno));
-	if (!mkdtemp(dir))
-		return err("advise: cannot create a directory in /tmp: %s", strerror(errno));
+	if (access("/sys/kernel/debug/block", F_OK)) {
+		if (!mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL))
+			mounted = true;		/* and unmounted when done */
+		else if (errno != EBUSY)
+			return err("advise: cannot mount debugfs on /sys/kernel/debug: %s "
+				   "(blktrace needs it)", strerror(errno));
+	}
+	snprintf(dir, sizeof(dir), "%s/ssdcache-advise.XXXXXX", tmp_dir());
+	if (!mkdtemp(dir)) {
+		rc = err("advise: cannot create a directory in %s: %s", tmp_dir(),
+			 strerror(errno));
+		goto umount;
+	}
 	snprintf(w, sizeof(w), "%u", secs);
 	fprintf(stderr, PROG ": advise: recording the I/O of %s for %u s (Ctrl-C ends it sooner)\n",
 		dev, secs);
@@ -1841,6 +1874,9 @@ static int record_trace(const char *dev, unsigned int secs, const char *out)
 	if (d)
 		closedir(d);
 	rmdir(dir);
+umount:
+	if (mounted)
+		umount("/sys/kernel/debug");
 	return rc ? 1 : 0;
 }
 
@@ -1852,7 +1888,7 @@ static int cmd_advise(int argc, char **argv)
 	struct ssct_advise a = { .mode = SSC_WRITETHROUGH, .lbs = 0 };
 	struct ssct_advise_result r;
 	struct sim_trace t = { 0 };
-	char e[SSCT_ERRLEN], tmp[] = "/tmp/ssdcache-advise-XXXXXX";
+	char e[SSCT_ERRLEN], tmp[PATH_MAX];
 	unsigned int secs = 0;
 	uint64_t v;
 	char *end;
@@ -1930,6 +1966,10 @@ static int cmd_advise(int argc, char **argv)
 		return usage_err(c, "missing --for DURATION");
 	if (trace && save)
 		return usage_err(c, "--save goes with a device, not with --trace");
+	if (save && (strstr(save, ".gz") || strstr(save, ".zst") || strstr(save, ".xz")))
+		return usage_err(c, "--save writes blkparse text: compress it afterwards");
+	if (plot && strpbrk(plot, "'\"\n\\"))
+		return usage_err(c, "--plot: the file name may not contain quotes, newlines or backslashes");
 	if (plot && !in_path("gnuplot"))
 		return err("advise: --plot needs gnuplot (Debian package gnuplot-nox)");
 	if (dev && (!in_path("blktrace") || !in_path("blkparse")))
@@ -1966,8 +2006,11 @@ static int cmd_advise(int argc, char **argv)
 		int fd;
 
 		if (save) {
+			if (strlen(save) >= sizeof(tmp))
+				return usage_err(c, "--save: path too long");
 			snprintf(tmp, sizeof(tmp), "%s", save);
 		} else {
+			snprintf(tmp, sizeof(tmp), "%s/ssdcache-advise-XXXXXX", tmp_dir());
 			fd = mkstemp(tmp);
 			if (fd < 0)
 				return err("advise: cannot create a file in /tmp: %s", strerror(errno));

@@ -144,12 +144,42 @@ static void test_unreachable(void **state)
 	sim_trace_free(&t);
 }
 
+/* Review findings: no reuse at all; --min-size bounds the bisection. */
+static void test_no_reuse_min_size(void **state)
+{
+	struct ssct_advise_result r;
+	struct ssct_advise a;
+	struct sim_trace t;
+	char e[128];
+
+	(void)state;
+	loop_trace(&t, 4096, 1);		/* every read a first read */
+	base(&a);
+	assert_int_equal(ssct_advise_run(&t, &a, &r, e, sizeof(e)), 0);
+	assert_false(r.found);
+	assert_true(r.target <= 0);
+	ssct_advise_free(&r);
+	sim_trace_free(&t);
+
+	loop_trace(&t, 4096, 4);
+	base(&a);
+	a.target = 0.7;
+	a.min_bytes = 64ull << 20;
+	a.max_bytes = 128ull << 20;
+	assert_int_equal(ssct_advise_run(&t, &a, &r, e, sizeof(e)), 0);
+	assert_true(r.found);
+	assert_int_equal(r.rec_bytes, 64ull << 20);
+	ssct_advise_free(&r);
+	sim_trace_free(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_smallest),
 		cmocka_unit_test(test_unreachable),
+		cmocka_unit_test(test_no_reuse_min_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -234,6 +234,8 @@ int ssct_advise_run(const struct sim_trace *t, const struct ssct_advise *a,
 	r->npoints = n;
 
 	r->target = a->target > 0 ? a->target : 0.9 * best;
+	if (best <= 0)
+		return 0;	/* no read is ever a hit: nothing to recommend */
 	/*
 	 * Per configuration: the first size on the curve that reaches the
 	 * target, then bisected (whole MiB) against the size before it.
@@ -249,7 +251,8 @@ int ssct_advise_run(const struct sim_trace *t, const struct ssct_advise *a,
 			continue;
 		above = r->bytes[i];
 		h_above = r->hit[i * r->nconf + k];
-		below = i ? r->bytes[i - 1] : 0;
+		/* not below the curve's first size when it was asked for */
+		below = i ? r->bytes[i - 1] : a->min_bytes ? above : 0;
 		while (above - below > MIB) {
 			uint64_t mid = round_mib(below + (above - below) / 2);
 			double h;
@@ -333,6 +336,10 @@ void ssct_advise_print(FILE *f, const struct ssct_advise *a,
 		conf_name(&r->conf[k], name, sizeof(name));
 		fprintf(f, " %s %u B%s", name, r->conf[k].ram_per_block,
 			k + 1 < r->nconf ? "," : "\n");
+	}
+	if (!r->found && r->target <= 0) {
+		fprintf(f, "recommended: none: no read is ever read again, at any size: a cache would not help\n");
+		return;
 	}
 	if (!r->found) {
 		fprintf(f, "recommended: none: no size up to %s reaches a read hit ratio of %.4f\n",
