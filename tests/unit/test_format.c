@@ -222,6 +222,47 @@ static void test_md_roundtrip(void **state)
 	ssc_cache_exit(&c, ssc_user_release, NULL);
 }
 
+/*
+ * 2 MiB blocks of 512-byte sub-blocks (4096 bits per bitmap, 64 words):
+ * ranges in the last word, an entry per 1 KiB, a round trip through the
+ * metadata and the crash load.
+ */
+static void test_md_big_blocks(void **state)
+{
+	struct ssc_cache c, d;
+	uint8_t buf[SSC_MD_BLOCK];
+	uint64_t md, b, w, seq;
+	const char *err;
+
+	(void)state;
+	make(&c, 4096, 512, 40 << 11, &md);		/* 40 MiB: 16 blocks */
+	make(&d, 4096, 512, 40 << 11, &md);
+	assert_int_equal(c.g.nsub, 4096);
+	assert_int_equal(c.g.nr_ways, 16);
+	assert_int_equal(ssc_entries_per_md(c.g.words), 3);
+	for (b = 0; b < 16; b++) {
+		w = way_for(&c, b * 3);
+		ssc_way_install(&c, w, b * 3, 1);
+		ssc_range_set(&c, w, SSC_VALID, 4000 - b * 200, 96 + b);
+		if (b % 2)
+			ssc_write_done(&c, w, 4095 - b, 1, true);
+	}
+	assert_true(ssc_way_any(&c, ssc_set_find(&c, 0, 3), SSC_DIRTY));
+	for (b = 0; b < md; b++) {
+		ssc_md_encode(&c, b, 3, buf);
+		assert_true(ssc_md_check(buf, b, c.g.words, &seq));
+		assert_int_equal(ssc_md_decode(&d, buf, b, false, &err), 0);
+	}
+	for (w = 0; w < c.g.nr_ways; w++) {
+		assert_int_equal(d.ways[w].oblock, c.ways[w].oblock);
+		assert_memory_equal(ssc_bits(&d, w, SSC_VALID), ssc_bits(&c, w, SSC_VALID), 512);
+		assert_memory_equal(ssc_bits(&d, w, SSC_DIRTY), ssc_bits(&c, w, SSC_DIRTY), 512);
+	}
+	assert_int_equal(ssc_counter_read(&d.nr_dirty), ssc_counter_read(&c.nr_dirty));
+	ssc_cache_exit(&d, ssc_user_release, NULL);
+	ssc_cache_exit(&c, ssc_user_release, NULL);
+}
+
 /* Build a block holding one hand-made entry at @way, then decode it. */
 static int decode_one(uint64_t way, uint64_t oblock, uint64_t v0, uint64_t d0,
 		      uint64_t v3, const char **err)
@@ -341,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_sb_roundtrip),
 		cmocka_unit_test(test_sb_corruption),
 		cmocka_unit_test(test_md_roundtrip),
+		cmocka_unit_test(test_md_big_blocks),
 		cmocka_unit_test(test_md_hostile),
 		cmocka_unit_test(test_md_unreachable),
 		cmocka_unit_test(test_md_torn),
