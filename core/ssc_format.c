@@ -356,20 +356,37 @@ bool ssc_md_check(const uint8_t *buf, uint64_t blocknr, uint32_t words,
 	return true;
 }
 
-bool ssc_md_has_dirty(const uint8_t *buf, uint32_t words)
+int ssc_md_pick_slot(const uint8_t *pair, uint64_t blocknr, uint32_t words,
+		     uint64_t sb_seq)
+{
+	uint64_t seq_a, seq_b;
+	bool ok_a, ok_b;
+
+	ok_a = ssc_md_check(pair, blocknr, words, &seq_a) && seq_a <= sb_seq;
+	ok_b = ssc_md_check(pair + SSC_MD_BLOCK, blocknr, words, &seq_b) &&
+	       seq_b <= sb_seq;
+	if (!ok_a && !ok_b)
+		return -1;
+	return (!ok_a || (ok_b && seq_b > seq_a)) ? 1 : 0;
+}
+
+uint32_t ssc_md_dirty_entries(const uint8_t *buf, uint32_t words)
 {
 	uint32_t epm = ssc_entries_per_md(words), esz = ssc_entry_size(words);
 	const uint8_t *e = buf + SSC_MD_HEADER;
-	uint32_t i, k;
+	uint32_t i, k, n = 0;
 
 	for (i = 0; i < epm; i++, e += esz) {
 		if (get64(e) == SSC_NO_BLOCK)
 			continue;
-		for (k = 0; k < words; k++)
-			if (get64(e + 8 + 8 * (words + k)))
-				return true;
+		for (k = 0; k < words; k++) {
+			if (get64(e + 8 + 8 * (words + k))) {
+				n++;
+				break;
+			}
+		}
 	}
-	return false;
+	return n;
 }
 
 static bool set_reachable(const struct ssc_geom *g, uint64_t oblock,

@@ -50,7 +50,7 @@ int ssc_geom_init(struct ssc_geom *g, const struct ssc_config *cfg,
 		return -EINVAL;
 	}
 	if (cfg->block_sectors / lbs_sectors > SSC_MAX_SUB) {
-		*err = "blocksize too large: at most 256 logical blocks per cache block";
+		*err = "blocksize too large: at most 4096 logical blocks per cache block";
 		return -EINVAL;
 	}
 	if (!cfg->assoc || cfg->assoc > SSC_MAX_ASSOC) {

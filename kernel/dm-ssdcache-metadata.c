@@ -212,8 +212,7 @@ static int ssc_md_match(struct ssc_ctx *sc, const char **err)
 static int ssc_md_load(struct ssc_ctx *sc, bool dirty_only, const char **err)
 {
 	struct ssc_md *md = &sc->md;
-	u64 b, i, n, seq_a, seq_b;
-	bool ok_a, ok_b;
+	u64 b, i, n;
 	int r;
 
 	for (b = 0; b < md->md_blocks; b += n) {
@@ -227,18 +226,13 @@ static int ssc_md_load(struct ssc_ctx *sc, bool dirty_only, const char **err)
 		}
 		for (i = 0; i < n; i++) {
 			u8 *a = (u8 *)md->buf + 2 * i * SSC_MD_BLOCK;
-			unsigned int use;
+			int use = ssc_md_pick_slot(a, b + i, sc->e.c.g.words,
+						   md->sb.seq);
 
-			ok_a = ssc_md_check(a, b + i, sc->e.c.g.words, &seq_a) &&
-			       seq_a <= md->sb.seq;
-			ok_b = ssc_md_check(a + SSC_MD_BLOCK, b + i,
-					    sc->e.c.g.words, &seq_b) &&
-			       seq_b <= md->sb.seq;
-			if (!ok_a && !ok_b) {
+			if (use < 0) {
 				*err = "Cache metadata is corrupt (a block with no valid copy; add 'reformat' to discard)";
 				return -EINVAL;
 			}
-			use = (!ok_a || (ok_b && seq_b > seq_a)) ? 1 : 0;
 			md->slot[b + i] = use;
 			r = ssc_md_decode(&sc->e.c, a + use * SSC_MD_BLOCK, b + i,
 					  dirty_only, err);
@@ -247,55 +241,6 @@ static int ssc_md_load(struct ssc_ctx *sc, bool dirty_only, const char **err)
 		}
 	}
 	return 0;
-}
-
-/*
- * Whether the cache, formatted with the superblock's geometry (not the
- * table's), may hold dirty data. After a clean shutdown the superblock's
- * count is exact (nothing ran while it was taken). After a crash the
- * count may lag the committed entries (a block cleaned between the
- * encoding and the count, its origin copy not flushed yet), so the
- * committed metadata blocks themselves are read, in the old layout. Any
- * doubt (a block unreadable, or with no valid copy) counts as dirty.
- */
-static bool ssc_md_old_dirty(struct ssc_ctx *sc)
-{
-	const struct ssc_sb *sb = &sc->md.sb;
-	u32 lbs_sectors = sb->lbs >> 9, words;
-	u64 b, i, n, seq_a, seq_b;
-	bool ok_a, ok_b;
-
-	if (sb->dirty_blocks)
-		return true;
-	if (sb->flags & SSC_SB_CLEAN)
-		return false;
-	if (!lbs_sectors || sb->block_sectors % lbs_sectors)
-		return true;
-	words = DIV_ROUND_UP(sb->block_sectors / lbs_sectors, 64);
-	for (b = 0; b < sb->md_blocks; b += n) {
-		n = min_t(u64, SSC_MD_BATCH, sb->md_blocks - b);
-		if (ssc_md_sector(b + n, 0) > bdev_nr_sectors(sc->cdev->bdev))
-			return true;
-		if (ssc_mdio(sc, sc->cdev->bdev, REQ_OP_READ,
-			     ssc_md_sector(b, 0), sc->md.buf,
-			     2 * n * SSC_MD_SECTORS))
-			return true;
-		for (i = 0; i < n; i++) {
-			u8 *a = (u8 *)sc->md.buf + 2 * i * SSC_MD_BLOCK;
-
-			ok_a = ssc_md_check(a, b + i, words, &seq_a) &&
-			       seq_a <= sb->seq;
-			ok_b = ssc_md_check(a + SSC_MD_BLOCK, b + i, words,
-					    &seq_b) && seq_b <= sb->seq;
-			if (!ok_a && !ok_b)
-				return true;
-			if (!ok_a || (ok_b && seq_b > seq_a))
-				a += SSC_MD_BLOCK;
-			if (ssc_md_has_dirty(a, words))
-				return true;
-		}
-	}
-	return false;
 }
 
 /*
@@ -322,11 +267,17 @@ int ssc_md_open(struct ssc_ctx *sc, const char **err)
 	if (r)
 		return r;
 	r = ssc_md_match(sc, err);
-	if (r && !ssc_md_old_dirty(sc)) {
+	if (r && (md->sb.flags & SSC_SB_CLEAN) && !md->sb.dirty_blocks) {
 		/*
-		 * Every block the cache holds is a copy of the origin, and a
-		 * write acknowledged after the last commit was not flushed (a
-		 * flush commits): nothing is lost by starting over.
+		 * Shut down cleanly with nothing dirty (the count is exact
+		 * then: nothing ran while the last commit took it): every
+		 * block the cache holds is a copy of the origin, and nothing
+		 * is lost by starting over. Only a clean superblock says that
+		 * no table uses the device (a live one clears the flag, and
+		 * another path to the same device would not be in the claims).
+		 * After a crash the count may lag the committed entries: the
+		 * caller must say "reformat" (ssdcache create reads the
+		 * metadata to decide).
 		 */
 		DMINFO("%s: the cache was formatted with another geometry (blocksize %u, assoc %u, %llu sets, lbs %u, origin %llu sectors; now %u, %u, %llu, %u, %llu) and holds no dirty data: reformatting",
 		       dm_table_device_name(sc->ti->table), md->sb.block_sectors,
@@ -337,6 +288,8 @@ int ssc_md_open(struct ssc_ctx *sc, const char **err)
 		r = ssc_md_format(sc);
 		goto out;
 	}
+	if (r && !md->sb.dirty_blocks)
+		*err = "Cache was formatted with another geometry and was not shut down cleanly (or is in use through another path): load it once with its old table, or add 'reformat' if it holds no dirty data";
 	if (r)
 		return r;
 	crashed = !(md->sb.flags & SSC_SB_CLEAN);

@@ -31,6 +31,7 @@
 
 #include "lib/ssct_advise.h"
 #include "lib/ssct_args.h"
+#include "lib/ssct_dev.h"
 #include "lib/ssct_help.h"
 
 #define PROG		"ssdcache"
@@ -631,6 +632,15 @@ static int do_create(struct ssct_create *c, const struct create_extra *x)
 			   strerror(-r));
 	r = ssc_sb_decode(&sb, blk, &derr);
 	free(blk);
+	if (!r && !(sb.flags & SSC_SB_CLEAN)) {
+		/* after a crash the metadata, not the superblock, counts */
+		uint64_t dirty;
+
+		if (ssct_md_dirty(c->cache, &sb, &dirty, &derr))
+			r = -EIO;
+		else if (dirty > sb.dirty_blocks)
+			sb.dirty_blocks = dirty;
+	}
 	v = ssct_check_sb(r, derr, &sb, &g, k.lbs, c->reformat, c->force,
 			  why, sizeof(why));
 	if (v == SSCT_REFUSE)

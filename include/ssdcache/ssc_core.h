@@ -18,7 +18,7 @@
 #include "ssc_env.h"
 
 #define SSC_WAYS		16	/* cache blocks per set */
-#define SSC_MAX_SUB		256	/* max sub-blocks (logical blocks) per cache block */
+#define SSC_MAX_SUB		4096	/* max sub-blocks (logical blocks) per cache block */
 #define SSC_MAX_ASSOC		64	/* max further sets probed by double hashing */
 #define SSC_DEFAULT_BLOCK	256	/* sectors (128 KiB) */
 #define SSC_DEFAULT_ASSOC	4

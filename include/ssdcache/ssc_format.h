@@ -123,11 +123,19 @@ bool ssc_md_check(const uint8_t *buf, uint64_t blocknr, uint32_t words,
 		  uint64_t *seq);
 
 /*
- * Whether the metadata block @buf (already checked with ssc_md_check for
- * bitmaps of @words words) has an entry with a dirty sub-block: decided on
- * the block alone, without a cache of its geometry.
+ * The copy of metadata block @blocknr to use, given both slots at @pair
+ * (2 * SSC_MD_BLOCK bytes) and the superblock's last commit @sb_seq: 0 or
+ * 1, the newest valid copy not newer than the commit; -1 if neither is.
  */
-bool ssc_md_has_dirty(const uint8_t *buf, uint32_t words);
+int ssc_md_pick_slot(const uint8_t *pair, uint64_t blocknr, uint32_t words,
+		     uint64_t sb_seq);
+
+/*
+ * The entries of metadata block @buf (checked, bitmaps of @words words)
+ * with a dirty sub-block: decided on the block alone, without a cache of
+ * its geometry.
+ */
+uint32_t ssc_md_dirty_entries(const uint8_t *buf, uint32_t words);
 
 /*
  * Load a checked metadata block into @c. With @dirty_only (after a crash)

@@ -75,10 +75,14 @@ static void test_geometry_errors(void **state)
 	/* block below the logical block size */
 	cfg.block_sectors = 4;
 	assert_int_equal(ssc_geom_init(&g, &cfg, 1 << 20, 1 << 20, 4096, &err), -EINVAL);
-	/* more than 256 sub-blocks */
-	cfg.block_sectors = 512;
-	assert_int_equal(ssc_geom_init(&g, &cfg, 1 << 20, 1 << 20, 512, &err), -EINVAL);
-	assert_int_equal(ssc_geom_init(&g, &cfg, 1 << 20, 1 << 20, 4096, &err), 0);
+	/* more than 4096 sub-blocks; 4096 (2 MiB of 512 bytes) is fine */
+	cfg.block_sectors = 8192;
+	assert_int_equal(ssc_geom_init(&g, &cfg, 1 << 24, 1 << 20, 512, &err), -EINVAL);
+	assert_int_equal(ssc_geom_init(&g, &cfg, 1 << 24, 1 << 20, 4096, &err), 0);
+	cfg.block_sectors = 4096;
+	assert_int_equal(ssc_geom_init(&g, &cfg, 1 << 24, 1 << 20, 512, &err), 0);
+	assert_int_equal(g.nsub, 4096);
+	assert_int_equal(g.words, 64);
 	/* not a power of two, zero */
 	cfg.block_sectors = 24;
 	assert_int_equal(ssc_geom_init(&g, &cfg, 1 << 20, 1 << 20, 512, &err), -EINVAL);

@@ -418,11 +418,11 @@ enum ssct_verdict ssct_check_sb(int decode_rc, const char *decode_err,
 	}
 	if (decode_rc) {
 		if (force) {
-			errf(why, whylen, "unreadable superblock (%s): reformatting (--force)",
+			errf(why, whylen, "unreadable cache metadata (%s): reformatting (--force)",
 			     decode_err ? decode_err : "corrupt");
 			return SSCT_REFORMAT;
 		}
-		errf(why, whylen, "unreadable superblock (%s): it may hold dirty data; --force reformats it",
+		errf(why, whylen, "unreadable cache metadata (%s): it may hold dirty data; --force reformats it",
 		     decode_err ? decode_err : "corrupt");
 		return SSCT_REFUSE;
 	}
@@ -440,16 +440,6 @@ enum ssct_verdict ssct_check_sb(int decode_rc, const char *decode_err,
 		     (unsigned long long)sb->dirty_blocks, size,
 		     diff[0] ? diff : "--reformat");
 		return SSCT_REFUSE;
-	}
-	if (diff[0] && !want_reformat && !force && !(sb->flags & SSC_SB_CLEAN)) {
-		/*
-		 * After a crash the superblock's count may lag the committed
-		 * metadata: the module reads the metadata itself and
-		 * reformats only if no entry is dirty.
-		 */
-		errf(why, whylen, "geometry changed (%s) after an unclean shutdown: the module reformats the cache if its metadata holds no dirty data, and refuses it otherwise",
-		     diff);
-		return SSCT_LOAD;
 	}
 	if (diff[0])
 		errf(why, whylen, "geometry changed (%s): reformatting%s", diff,

@@ -22,4 +22,16 @@ int ssct_open_direct(const char *path, int flags);
 /* A zeroed buffer of @n bytes (at least 4096) aligned for O_DIRECT, or NULL. */
 void *ssct_zalloc_aligned(size_t n);
 
+/*
+ * After an unclean shutdown the superblock's dirty count may lag the
+ * committed metadata: count the committed entries with dirty data of the
+ * cache device @path in the superblock @sb's own layout (the copy of each
+ * metadata block the module would load). Returns 0 with *dirty set, or -1
+ * with *why set (unreadable, or a block with no valid copy: the content
+ * is unknown).
+ */
+struct ssc_sb;
+int ssct_md_dirty(const char *path, const struct ssc_sb *sb, uint64_t *dirty,
+		  const char **why);
+
 #endif /* SSCT_DEV_H */

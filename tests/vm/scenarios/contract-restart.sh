@@ -277,10 +277,12 @@ step_reformat() {
 	check_dev "after reformat" exact
 }
 
-# wrongbs: a table of another block size. A cache that holds no dirty data
-# is reformatted (it held copies of the origin only: the device shows what
-# it showed, nothing lost); one that may hold dirty data may be refused
-# instead, saying why. Where nothing can be dirty it must be taken.
+# wrongbs: a table of another block size. A cache shut down cleanly that
+# holds no dirty data is reformatted (it held copies of the origin only:
+# the device shows what it showed, nothing lost); one that may hold dirty
+# data may be refused instead, saying why, and after a crash it is refused
+# as not shut down cleanly. After a clean shutdown with nothing that can
+# be dirty it must be taken.
 step_wrongbs() {
 	for _b in 256 128 8; do
 		[ "$_b" = "$FBS" ] || break
@@ -297,6 +299,13 @@ step_wrongbs() {
 		return
 	fi
 	dmsetup remove rs 2>/dev/null
+	if dmesg_has "another geometry and was not shut down cleanly"; then
+		# after a crash the target leaves the decision to "reformat"
+		[ "$LAST" = crash ] ||
+			{ WHY="refused as not shut down cleanly after a clean shutdown"; return 1; }
+		log "refused as expected: not shut down cleanly"
+		return 0
+	fi
 	[ "$MAYBE_DIRTY" = 1 ] ||
 		{ dmesg | tail -n 5; WHY="another block size refused, yet nothing can be dirty"; return 1; }
 	dmesg_has "Cache was formatted with another blocksize and holds dirty data" ||
