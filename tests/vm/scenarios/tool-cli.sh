@@ -86,7 +86,7 @@ expect_err "/dev/nonexistent: no such device (origin device)" $T create c1 --ori
 expect_err "/dev/nonexistent: no such device (cache device)" $T create c1 --origin "$origin" --cache /dev/nonexistent
 expect_err "/vm/lib.sh: not a block device (origin device)" $T create c1 --origin /vm/lib.sh --cache "$cache"
 expect_err "origin and cache are the same device" $T create c1 --origin "$origin" --cache "$origin"
-expect_err "$cache: blocksize too large: at most 256 logical blocks" $T create c1 --origin "$origin" --cache "$cache" --block-size 1M
+expect_err "$cache: blocksize too large: at most 4096 logical blocks" $T create c1 --origin "$origin" --cache "$cache" --block-size 4M
 expect_err "$tiny: Cache device is smaller than one set" $T create c1 --origin "$origin" --cache "$tiny"
 must dm_create hold "0 1024 linear $other 0" >/dev/null
 expect_err "$other: in use by /dev/mapper/hold (cache device)" $T create c1 --origin "$origin" --cache "$other"
