@@ -67,7 +67,7 @@ for bs in 512 4096; do
 	sc=$(ssdcache_create bb "$origin" "$big" blocksize $bs writeback) || exit 1
 	assert_eq "$(ssc_stat bb blocksize)" $bs "blocksize $bs in the status"
 	run_fio --name=big$bs --filename="$sc" --rw=randrw --bsrange=4k-512k --size=64M \
-		--io_size=24M --iodepth=8 --verify=crc32c --verify_backlog=64 --randseed=$bs >/dev/null
+		--io_size=12M --iodepth=8 --verify=crc32c --verify_backlog=64 --randseed=$bs >/dev/null
 	[ "$(ssc_stat bb used)" -gt 0 ] || fail "blocksize $bs: nothing cached"
 	must dmsetup message bb 0 flush
 	assert_eq "$(dev_md5 "$sc" 0 64)" "$(dev_md5 "$origin" 0 64)" "blocksize $bs: origin after flush"
