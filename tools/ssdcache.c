@@ -446,7 +446,9 @@ static void kmsg_reason(int fd, char *buf, size_t len)
 			break;
 		rec[n] = '\0';
 		rec[strcspn(rec, "\n")] = '\0';
-		if (strstr(rec, "ssdcache") && strchr(rec, ';'))
+		/* dm core's "ssdcache: preresume failed" follows the reason */
+		if (strstr(rec, "ssdcache") && strchr(rec, ';') &&
+		    !strstr(rec, "preresume failed"))
 			snprintf(buf, len, "%s", strchr(rec, ';') + 1);
 	}
 }
@@ -513,8 +515,8 @@ static int dm_remove_dev(const char *name)
 
 /*
  * DM_DEVICE_RELOAD (with @params), DM_DEVICE_SUSPEND, DM_DEVICE_RESUME or
- * DM_DEVICE_CLEAR of @name. Returns 0 or -errno; a refused reload puts the
- * kernel's reason into @reason.
+ * DM_DEVICE_CLEAR of @name. Returns 0 or -errno; a refused reload (or a
+ * resume whose preresume failed) puts the kernel's reason into @reason.
  */
 static int dm_simple(int type, const char *name, uint64_t len,
 		     const char *params, char *reason, size_t rlen)
@@ -526,7 +528,7 @@ static int dm_simple(int type, const char *name, uint64_t len,
 
 	if (reason && rlen)
 		reason[0] = '\0';
-	if (params) {
+	if (reason && rlen) {
 		kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (kfd >= 0)
 			lseek(kfd, 0, SEEK_END);
@@ -548,7 +550,7 @@ static int dm_simple(int type, const char *name, uint64_t len,
 	if (udev)
 		dm_udev_wait(cookie);
 	dm_task_destroy(dmt);
-	if (r && params && reason)
+	if (r && reason)
 		kmsg_reason(kfd, reason, rlen);
 out:
 	if (kfd >= 0)
@@ -1000,7 +1002,7 @@ static int reload_cache(const char *name, const struct dmdev *tb,
 			return err("%s: cannot %s: %lld blocks still dirty after %d flushes (writes keep coming?); nothing changed",
 				   name, why, (long long)dirty, tries);
 	}
-	r = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, NULL, 0);
+	r = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, reason, sizeof(reason));
 	if (r) {
 		int r2;
 
@@ -1009,8 +1011,8 @@ static int reload_cache(const char *name, const struct dmdev *tb,
 			       NULL, 0);
 		if (!r2)
 			r2 = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, NULL, 0);
-		return err("%s: the new table did not start (%s); %s", name,
-			   strerror(-r),
+		return err("%s: the new table did not start (%s%s%s); %s", name,
+			   strerror(-r), reason[0] ? ": " : "", reason,
 			   r2 ? "the old one neither: the device is suspended, see dmesg" :
 			   "the old table is back");
 	}
