@@ -61,6 +61,7 @@ static int cmd_stats(int argc, char **argv);
 static int cmd_inspect(int argc, char **argv);
 static int cmd_assemble(int argc, char **argv);
 static int cmd_advise(int argc, char **argv);
+static int cmd_resize(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "create", cmd_create, ssct_help_create },
@@ -75,6 +76,7 @@ static const struct cmd cmds[] = {
 	{ "attach", cmd_attach, ssct_help_attach },
 	{ "set", cmd_set, ssct_help_set },
 	{ "advise", cmd_advise, ssct_help_advise },
+	{ "resize", cmd_resize, ssct_help_resize },
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -91,6 +93,7 @@ static void usage(FILE *f)
 		"  detach NAME                                      stop caching, write back\n"
 		"  attach NAME                                      cache again after detach\n"
 		"  set NAME [--mode M] [--policy P] [...]           change settings, keep data\n"
+		"  resize NAME [--force]                            follow a resized origin or cache\n"
 		"  list                                             list ssdcache devices\n"
 		"  status NAME [--json|--format prometheus]         human readable status\n"
 		"  stats NAME [--watch]                             counters\n"
@@ -444,7 +447,9 @@ static void kmsg_reason(int fd, char *buf, size_t len)
 			break;
 		rec[n] = '\0';
 		rec[strcspn(rec, "\n")] = '\0';
-		if (strstr(rec, "ssdcache") && strchr(rec, ';'))
+		/* dm core's "ssdcache: preresume failed" follows the reason */
+		if (strstr(rec, "ssdcache") && strchr(rec, ';') &&
+		    !strstr(rec, "preresume failed"))
 			snprintf(buf, len, "%s", strchr(rec, ';') + 1);
 	}
 }
@@ -511,8 +516,8 @@ static int dm_remove_dev(const char *name)
 
 /*
  * DM_DEVICE_RELOAD (with @params), DM_DEVICE_SUSPEND, DM_DEVICE_RESUME or
- * DM_DEVICE_CLEAR of @name. Returns 0 or -errno; a refused reload puts the
- * kernel's reason into @reason.
+ * DM_DEVICE_CLEAR of @name. Returns 0 or -errno; a refused reload (or a
+ * resume whose preresume failed) puts the kernel's reason into @reason.
  */
 static int dm_simple(int type, const char *name, uint64_t len,
 		     const char *params, char *reason, size_t rlen)
@@ -524,7 +529,7 @@ static int dm_simple(int type, const char *name, uint64_t len,
 
 	if (reason && rlen)
 		reason[0] = '\0';
-	if (params) {
+	if (reason && rlen) {
 		kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (kfd >= 0)
 			lseek(kfd, 0, SEEK_END);
@@ -546,7 +551,7 @@ static int dm_simple(int type, const char *name, uint64_t len,
 	if (udev)
 		dm_udev_wait(cookie);
 	dm_task_destroy(dmt);
-	if (r && params && reason)
+	if (r && reason)
 		kmsg_reason(kfd, reason, rlen);
 out:
 	if (kfd >= 0)
@@ -957,13 +962,16 @@ static int send_watermarks(const char *name, const struct dmdev *st,
 }
 
 /*
- * Reload @name with @params (same devices, same length). When
- * @leave_wb, dirty data is written back first and the dirty count must
- * be 0 with the device suspended (no write can enter between the check
- * and the new table); writes that keep coming get three tries.
+ * Reload @name with @params and length @len (the same devices). When
+ * @need_clean (leaving writeback, or a new geometry the target reformats
+ * only without dirty data), dirty data is written back first and the
+ * dirty count must be 0 with the device suspended (no write can enter
+ * between the check and the new table); writes that keep coming get
+ * three tries. @why ends the error messages ("cannot @why: ...").
  */
 static int reload_cache(const char *name, const struct dmdev *tb,
-			const char *params, bool leave_wb, bool progress)
+			uint64_t len, const char *params, bool need_clean,
+			const char *why, bool progress)
 {
 	char reason[512];
 	uint64_t bb;
@@ -971,11 +979,11 @@ static int reload_cache(const char *name, const struct dmdev *tb,
 	int r, tries;
 
 	for (tries = 1; ; tries++) {
-		if (leave_wb &&
+		if (need_clean &&
 		    run_cleaning("flush", name, "flush", progress))
-			return err("%s: cannot leave writeback: the dirty data was not written back; nothing changed",
-				   name);
-		r = dm_simple(DM_DEVICE_RELOAD, name, tb->len, params, reason,
+			return err("%s: cannot %s: the dirty data was not written back; nothing changed",
+				   name, why);
+		r = dm_simple(DM_DEVICE_RELOAD, name, len, params, reason,
 			      sizeof(reason));
 		if (r) {
 			if (reason[0])
@@ -990,9 +998,9 @@ static int reload_cache(const char *name, const struct dmdev *tb,
 			return err("%s: cannot suspend: %s; nothing changed",
 				   name, strerror(-r));
 		}
-		if (leave_wb)
+		if (need_clean)
 			dirty = get_dirty(name, &bb);
-		if (!leave_wb || dirty == 0)
+		if (!need_clean || dirty == 0)
 			break;
 		/* new writes made data dirty again: back to the old table */
 		dm_simple(DM_DEVICE_CLEAR, name, 0, NULL, NULL, 0);
@@ -1001,10 +1009,10 @@ static int reload_cache(const char *name, const struct dmdev *tb,
 			return err("%s: cannot resume the old table: %s (the device is suspended)",
 				   name, strerror(-r));
 		if (tries == 3)
-			return err("%s: cannot leave writeback: %lld blocks still dirty after %d flushes (writes keep coming?); nothing changed",
-				   name, (long long)dirty, tries);
+			return err("%s: cannot %s: %lld blocks still dirty after %d flushes (writes keep coming?); nothing changed",
+				   name, why, (long long)dirty, tries);
 	}
-	r = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, NULL, 0);
+	r = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, reason, sizeof(reason));
 	if (r) {
 		int r2;
 
@@ -1013,11 +1021,62 @@ static int reload_cache(const char *name, const struct dmdev *tb,
 			       NULL, 0);
 		if (!r2)
 			r2 = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, NULL, 0);
-		return err("%s: the new table did not start (%s); %s", name,
-			   strerror(-r),
+		return err("%s: the new table did not start (%s%s%s); %s", name,
+			   strerror(-r), reason[0] ? ": " : "", reason,
 			   r2 ? "the old one neither: the device is suspended, see dmesg" :
 			   "the old table is back");
 	}
+	return 0;
+}
+
+/* What a reload resets and the tool puts back: the target's messages. */
+struct runtime {
+	char hw[16], lw[16], cut[32];
+	bool detached;
+};
+
+static void runtime_save(const struct dmdev *st, struct runtime *rt)
+{
+	char state[32];
+
+	rt->detached = kv_of(st, "state", state, sizeof(state)) &&
+		       !strcmp(state, "detached");
+	if (!kv_of(st, "high_watermark", rt->hw, sizeof(rt->hw)))
+		rt->hw[0] = '\0';
+	if (!kv_of(st, "low_watermark", rt->lw, sizeof(rt->lw)))
+		rt->lw[0] = '\0';
+	if (!kv_of(st, "sequential_cutoff", rt->cut, sizeof(rt->cut)))
+		rt->cut[0] = '\0';
+}
+
+/* Put @rt back on the new table (the cutoff unless @skip_cutoff). */
+static int runtime_restore(const char *name, const struct runtime *rt,
+			   bool skip_cutoff)
+{
+	if ((rt->lw[0] && send_setting(name, "low_watermark", "0")) ||
+	    (rt->hw[0] && send_setting(name, "high_watermark", rt->hw)) ||
+	    (rt->lw[0] && send_setting(name, "low_watermark", rt->lw)) ||
+	    (rt->cut[0] && !skip_cutoff &&
+	     send_setting(name, "sequential_cutoff", rt->cut)))
+		return err("%s: the new table runs, but its watermarks or cutoff could not be restored",
+			   name);
+	if (rt->detached && dm_message(name, "detach"))
+		return err("%s: the new table runs, but it could not be detached again",
+			   name);
+	return 0;
+}
+
+/* Refuse a reload of a suspended device or one whose cache failed. */
+static int reload_allowed(const char *name, const struct dmdev *st,
+			  const char *what)
+{
+	char cs[32];
+
+	if (st->info.suspended)
+		return err("%s: suspended; resume it before %s", name, what);
+	if (kv_of(st, "cache_state", cs, sizeof(cs)) && !strcmp(cs, "failed"))
+		return err("%s: the cache device failed; repair it (message cache_ok) before %s",
+			   name, what);
 	return 0;
 }
 
@@ -1025,10 +1084,11 @@ static int cmd_set(int argc, char **argv)
 {
 	const struct cmd *c = &cmds[10];
 	char errbuf[SSCT_ERRLEN], params[1280], cur_mode[32], cur_pol[32];
-	char hw[16], lw[16], cut[32], state[32], cs[32], v[32];
+	char v[32];
 	struct dmdev tb, st;
+	struct runtime rt;
 	struct ssct_set s;
-	bool reload, leave_wb, detached;
+	bool reload, leave_wb;
 	int new_mode, new_pol;
 
 	if (ssct_parse_set(argc, argv, &s, errbuf, sizeof(errbuf)))
@@ -1050,42 +1110,20 @@ static int cmd_set(int argc, char **argv)
 		 (new_pol >= 0 &&
 		  strcmp(cur_pol, ssc_policy_name((enum ssc_policy)new_pol)));
 	if (reload) {
-		if (st.info.suspended)
-			return err("%s: suspended; resume it before changing mode or policy",
-				   s.name);
-		if (kv_of(&st, "cache_state", cs, sizeof(cs)) &&
-		    !strcmp(cs, "failed"))
-			return err("%s: the cache device failed; repair it (message cache_ok) before changing mode or policy",
-				   s.name);
+		if (reload_allowed(s.name, &st, "changing mode or policy"))
+			return 1;
 		if (ssct_set_params(tb.params, &s, params, sizeof(params),
 				    errbuf, sizeof(errbuf)))
 			return err("%s: %s", s.name, errbuf);
 		/* runtime settings, not in the table: put back after the reload */
-		detached = kv_of(&st, "state", state, sizeof(state)) &&
-			   !strcmp(state, "detached");
-		if (!kv_of(&st, "high_watermark", hw, sizeof(hw)))
-			hw[0] = '\0';
-		if (!kv_of(&st, "low_watermark", lw, sizeof(lw)))
-			lw[0] = '\0';
-		if (!kv_of(&st, "sequential_cutoff", cut, sizeof(cut)))
-			cut[0] = '\0';
+		runtime_save(&st, &rt);
 		leave_wb = !strcmp(cur_mode, "writeback") && new_mode >= 0 &&
 			   new_mode != SSC_WRITEBACK;
-		if (reload_cache(s.name, &tb, params, leave_wb,
-				 !s.no_progress))
+		if (reload_cache(s.name, &tb, tb.len, params, leave_wb,
+				 "leave writeback", !s.no_progress))
 			return 1;
-		if (get_cache(s.name, DM_DEVICE_STATUS, &st))
+		if (runtime_restore(s.name, &rt, s.set_cutoff))
 			return 1;
-		if ((lw[0] && send_setting(s.name, "low_watermark", "0")) ||
-		    (hw[0] && send_setting(s.name, "high_watermark", hw)) ||
-		    (lw[0] && send_setting(s.name, "low_watermark", lw)) ||
-		    (cut[0] && !s.set_cutoff &&
-		     send_setting(s.name, "sequential_cutoff", cut)))
-			return err("%s: the new table runs, but its watermarks or cutoff could not be restored",
-				   s.name);
-		if (detached && dm_message(s.name, "detach"))
-			return err("%s: the new table runs, but it could not be detached again",
-				   s.name);
 		printf("%s: reloaded: mode %s -> %s, policy %s -> %s%s\n", s.name,
 		       cur_mode, new_mode >= 0 ? ssc_mode_name((enum ssc_mode)new_mode) : cur_mode,
 		       cur_pol, new_pol >= 0 ? ssc_policy_name((enum ssc_policy)new_pol) : cur_pol,
@@ -1106,6 +1144,123 @@ static int cmd_set(int argc, char **argv)
 	else if (!reload)
 		printf("%s: mode %s, policy %s already; nothing to do\n", s.name,
 		       cur_mode, cur_pol);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- resize */
+
+/* Size (sectors) and logical block size of device "M:m", from sysfs. */
+static int mm_size(const char *mm, uint64_t *sectors, uint32_t *lbs)
+{
+	char path[128];
+	unsigned long long v;
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%s/size", mm);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%llu", &v) == 1;
+	fclose(f);
+	if (!ok)
+		return -EIO;
+	*sectors = v;
+	snprintf(path, sizeof(path), "/sys/dev/block/%s/queue/logical_block_size",
+		 mm);
+	*lbs = 512;
+	f = fopen(path, "r");
+	if (!f)		/* a partition: its disk's queue */
+		return 0;
+	if (fscanf(f, "%llu", &v) == 1)
+		*lbs = (uint32_t)v;
+	fclose(f);
+	return 0;
+}
+
+static int cmd_resize(int argc, char **argv)
+{
+	const struct cmd *c = &cmds[12];
+	char errbuf[SSCT_ERRLEN], copy[1024], why[512], oname[128], cname[128];
+	char mode[32], cpath[160];
+	const char *derr = NULL;
+	enum ssct_resize_verdict v;
+	struct ssc_config cfg;
+	struct ssct_resize rs;
+	struct dmdev tb, st;
+	struct runtime rt;
+	struct ssc_geom g;
+	struct ssc_sb sb;
+	uint64_t osz, csz, md;
+	uint32_t olbs, clbs;
+	uint8_t *blk;
+	int r;
+
+	if (ssct_parse_resize(argc, argv, &rs, errbuf, sizeof(errbuf)))
+		return usage_err(c, errbuf);
+	if (rs.help) {
+		fputs(c->help, stdout);
+		return 0;
+	}
+	if (get_cache(rs.name, DM_DEVICE_TABLE, &tb) ||
+	    get_cache(rs.name, DM_DEVICE_STATUS, &st))
+		return 1;
+	if (ssct_table_config(tb.params, copy, sizeof(copy), &cfg, errbuf,
+			      sizeof(errbuf)))
+		return err("%s: %s", rs.name, errbuf);
+	majmin_name(cfg.origin, oname, sizeof(oname));
+	majmin_name(cfg.cache, cname, sizeof(cname));
+	r = mm_size(cfg.origin, &osz, &olbs);
+	if (!r)
+		r = mm_size(cfg.cache, &csz, &clbs);
+	if (r)
+		return err("%s: cannot read the size of its devices: %s", rs.name,
+			   strerror(-r));
+	/* the superblock: the geometry the running table formatted */
+	snprintf(cpath, sizeof(cpath), "/dev/block/%s", cfg.cache);
+	r = read_sb_block(cpath, &blk);
+	if (r == -ENOENT) {
+		snprintf(cpath, sizeof(cpath), "%s", cname);
+		r = read_sb_block(cpath, &blk);
+	}
+	if (r)
+		return err("%s: cannot read the cache superblock on %s: %s",
+			   rs.name, cname, strerror(-r));
+	r = ssc_sb_decode(&sb, blk, &derr);
+	free(blk);
+	if (r)
+		return err("%s: the cache superblock on %s: %s", rs.name, cname,
+			   derr ? derr : "unreadable");
+	v = ssct_resize_check(&cfg, tb.len, &sb, osz, csz, olbs, rs.force, &g,
+			      &md, why, sizeof(why));
+	if (v == SSCT_RS_NOTHING) {
+		printf("%s: %s; nothing to do\n", rs.name, why);
+		return 0;
+	}
+	if (v == SSCT_RS_ERROR)
+		return err("%s: %s", rs.name, why);
+	if (v == SSCT_RS_REFUSE)
+		return err("%s: %s", rs.name, why);
+	if (olbs != clbs)
+		return err("%s: logical block size of %s (%u) differs from %s's (%u)",
+			   rs.name, cname, clbs, oname, olbs);
+	if (reload_allowed(rs.name, &st, "resizing"))
+		return 1;
+	if (!kv_of(&st, "mode", mode, sizeof(mode)))
+		mode[0] = '\0';
+	/*
+	 * The origin's size is part of the cache's geometry, and so is the
+	 * number of sets: the target reformats a cache without dirty data
+	 * and refuses one with. Flush, and check 0 dirty while suspended.
+	 */
+	runtime_save(&st, &rt);
+	if (reload_cache(rs.name, &tb, osz, tb.params, true, "resize",
+			 !rs.no_progress))
+		return 1;
+	if (runtime_restore(rs.name, &rt, false))
+		return 1;
+	printf("%s: resized: %s; the cache was reformatted and starts cold (dirty data written back first, nothing lost)%s%s\n",
+	       rs.name, why, mode[0] ? ", mode " : "", mode);
 	return 0;
 }
 

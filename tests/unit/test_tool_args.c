@@ -572,6 +572,88 @@ static void test_set_params(void **state)
 	assert_false(ssct_wm_high_first(50, 10));
 }
 
+static int resize_args(const char *line, struct ssct_resize *r, char *err)
+{
+	static char buf[512];
+	static char *argv[32];
+
+	return ssct_parse_resize((int)split(line, argv, buf, sizeof(buf)), argv,
+				 r, err, SSCT_ERRLEN);
+}
+
+/* The superblock a table of @cfg over these sizes formats. */
+static void resize_sb(const struct ssc_config *cfg, uint64_t osz,
+		      uint64_t csz, struct ssc_sb *sb)
+{
+	const char *e = NULL;
+	struct ssc_geom g;
+	uint64_t md;
+
+	assert_int_equal(ssc_geom_init(&g, cfg, osz, csz, 512, &e), 0);
+	assert_int_equal(ssc_layout(&g, csz, &md, &e), 0);
+	memset(sb, 0, sizeof(*sb));
+	sb->nr_sets = g.nr_sets;
+	sb->md_blocks = md;
+	sb->cache_sectors = csz;
+	sb->origin_sectors = osz;
+}
+
+static void test_resize(void **state)
+{
+	char err[SSCT_ERRLEN], why[512], copy[256];
+	struct ssct_resize r;
+	struct ssc_config cfg;
+	struct ssc_geom g;
+	struct ssc_sb sb;
+	uint64_t md, o = 64 << 11, c = 16 << 11;	/* sectors */
+
+	(void)state;
+	assert_int_equal(resize_args("d --no-progress", &r, err), 0);
+	assert_string_equal(r.name, "d");
+	assert_true(r.no_progress && !r.force);
+	assert_int_equal(resize_args("--force d", &r, err), 0);
+	assert_true(r.force);
+	assert_int_equal(resize_args("-h", &r, err), 0);
+	assert_true(r.help);
+	assert_int_equal(resize_args("", &r, err), -EINVAL);
+	assert_non_null(strstr(err, "missing NAME"));
+	assert_int_equal(resize_args("d e", &r, err), -EINVAL);
+	assert_non_null(strstr(err, "unexpected argument 'e'"));
+	assert_int_equal(resize_args("d --size 1G", &r, err), -EINVAL);
+	assert_non_null(strstr(err, "unknown argument '--size'"));
+
+	assert_int_equal(ssct_table_config("254:1 254:2 blocksize 128 assoc 4 writeback options 1 lfu",
+					   copy, sizeof(copy), &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.cache, "254:2");
+	resize_sb(&cfg, o, c, &sb);
+#define CHECK(osz, csz, force) ssct_resize_check(&cfg, o, &sb, osz, csz, 512, \
+		force, &g, &md, why, sizeof(why))
+	/* same sizes, or a cache device grown by less than a set: nothing */
+	assert_int_equal(CHECK(o, c, false), SSCT_RS_NOTHING);
+	assert_int_equal(CHECK(o, c + 8, false), SSCT_RS_NOTHING);
+	assert_non_null(strstr(why, "less than one set"));
+	/* grown origin, grown cache device: a reload */
+	assert_int_equal(CHECK(o + 2048, c, false), SSCT_RS_RELOAD);
+	assert_string_equal(why, "origin 64.0 MiB -> 65.0 MiB");
+	assert_int_equal(g.origin_sectors, o + 2048);
+	assert_int_equal(CHECK(o, 2 * c, false), SSCT_RS_RELOAD);
+	assert_non_null(strstr(why, "cache device 16.0 MiB -> 32.0 MiB"));
+	assert_true(g.nr_sets > sb.nr_sets);
+	assert_int_equal(CHECK(2 * o, 2 * c, false), SSCT_RS_RELOAD);
+	assert_non_null(strstr(why, "origin 64.0 MiB -> 128.0 MiB, cache device"));
+	/* shrunk: refused without --force */
+	assert_int_equal(CHECK(o - 2048, c, false), SSCT_RS_REFUSE);
+	assert_non_null(strstr(why, "the origin shrank from 64.0 MiB to 63.0 MiB"));
+	assert_int_equal(CHECK(o - 2048, c, true), SSCT_RS_RELOAD);
+	assert_int_equal(CHECK(o, c / 2, false), SSCT_RS_REFUSE);
+	assert_non_null(strstr(why, "the cache device shrank"));
+	assert_int_equal(CHECK(o, c / 2, true), SSCT_RS_RELOAD);
+	/* too small for a cache */
+	assert_int_equal(CHECK(o, 64, true), SSCT_RS_ERROR);
+	assert_non_null(strstr(why, "the new sizes make no cache"));
+#undef CHECK
+}
+
 /* man/ssdcache.8 with "\\-" unescaped, or NULL. */
 static char *read_man(void)
 {
@@ -632,6 +714,7 @@ static void test_help_matches_man(void **state)
 		{ "list", ssct_help_list }, { "status", ssct_help_status },
 		{ "stats", ssct_help_stats }, { "inspect", ssct_help_inspect },
 		{ "assemble", ssct_help_assemble }, { "advise", ssct_help_advise },
+		{ "resize", ssct_help_resize },
 	};
 	char *man = read_man(), *sec, *end, *text, *p, *line, *save, *copy;
 	char usage[256], opt[64], desc[512], *hl, *help;
@@ -723,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_prometheus),
 		cmocka_unit_test(test_set_args),
 		cmocka_unit_test(test_set_params),
+		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_help_matches_man),
 	};
 

@@ -909,19 +909,18 @@ int ssct_parse_set(int argc, char **argv, struct ssct_set *s, char *err,
 	return 0;
 }
 
-int ssct_set_params(const char *old, const struct ssct_set *s, char *out,
-		    size_t len, char *err, size_t errlen)
+int ssct_table_config(const char *params, char *copy, size_t clen,
+		      struct ssc_config *cfg, char *err, size_t errlen)
 {
-	char copy[1024], *argv[64], *save = NULL, *t;
+	char *argv[64], *save = NULL, *t;
 	const char *perr = NULL;
-	struct ssc_config cfg;
 	unsigned int argc = 0;
 
-	if (strlen(old) >= sizeof(copy)) {
+	if (strlen(params) >= clen) {
 		errf(err, errlen, "table too long");
 		return -EINVAL;
 	}
-	snprintf(copy, sizeof(copy), "%s", old);
+	snprintf(copy, clen, "%s", params);
 	for (t = strtok_r(copy, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
 		if (argc == 64) {
 			errf(err, errlen, "table has too many arguments");
@@ -929,11 +928,22 @@ int ssct_set_params(const char *old, const struct ssct_set *s, char *out,
 		}
 		argv[argc++] = t;
 	}
-	if (ssc_parse_table(argc, argv, &cfg, &perr)) {
+	if (ssc_parse_table(argc, argv, cfg, &perr)) {
 		errf(err, errlen, "cannot read the live table: %s",
 		     perr ? perr : "invalid");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int ssct_set_params(const char *old, const struct ssct_set *s, char *out,
+		    size_t len, char *err, size_t errlen)
+{
+	char copy[1024];
+	struct ssc_config cfg;
+
+	if (ssct_table_config(old, copy, sizeof(copy), &cfg, err, errlen))
+		return -EINVAL;
 	if (s->mode >= 0)
 		cfg.mode = (enum ssc_mode)s->mode;
 	if (s->policy >= 0)
@@ -949,4 +959,96 @@ int ssct_set_params(const char *old, const struct ssct_set *s, char *out,
 bool ssct_wm_high_first(unsigned int cur_high, unsigned int new_low)
 {
 	return new_low > cur_high;
+}
+
+int ssct_parse_resize(int argc, char **argv, struct ssct_resize *r, char *err,
+		      size_t errlen)
+{
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			r->help = true;
+			return 0;
+		} else if (!strcmp(a, "--force")) {
+			r->force = true;
+		} else if (!strcmp(a, "--no-progress")) {
+			r->no_progress = true;
+		} else if (a[0] == '-' && a[1]) {
+			errf(err, errlen, "unknown argument '%s'", a);
+			return -EINVAL;
+		} else if (r->name) {
+			errf(err, errlen, "unexpected argument '%s' (the name is '%s')",
+			     a, r->name);
+			return -EINVAL;
+		} else {
+			r->name = a;
+		}
+	}
+	if (!r->name) {
+		errf(err, errlen, "missing NAME");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+enum ssct_resize_verdict ssct_resize_check(const struct ssc_config *cfg,
+					   uint64_t old_len,
+					   const struct ssc_sb *sb,
+					   uint64_t origin_sectors,
+					   uint64_t cache_sectors, uint32_t lbs,
+					   bool force, struct ssc_geom *g,
+					   uint64_t *md_blocks, char *why,
+					   size_t whylen)
+{
+	char a[32], b[32], o[96] = "", c[128] = "";
+	const char *gerr = NULL;
+	bool o_change, c_change;
+
+	if (ssc_geom_init(g, cfg, origin_sectors, cache_sectors, lbs, &gerr) ||
+	    ssc_layout(g, cache_sectors, md_blocks, &gerr)) {
+		errf(why, whylen, "the new sizes make no cache: %s", gerr);
+		return SSCT_RS_ERROR;
+	}
+	o_change = origin_sectors != old_len;
+	c_change = g->nr_sets != sb->nr_sets || *md_blocks != sb->md_blocks;
+	if (o_change) {
+		ssct_human(old_len << 9, a, sizeof(a));
+		ssct_human(origin_sectors << 9, b, sizeof(b));
+		snprintf(o, sizeof(o), "origin %s -> %s", a, b);
+	}
+	if (c_change) {
+		ssct_human(sb->cache_sectors << 9, a, sizeof(a));
+		ssct_human(cache_sectors << 9, b, sizeof(b));
+		snprintf(c, sizeof(c), "cache device %s -> %s (%llu -> %llu sets)",
+			 a, b, (unsigned long long)sb->nr_sets,
+			 (unsigned long long)g->nr_sets);
+	}
+	if (!o_change && !c_change) {
+		ssct_human(origin_sectors << 9, a, sizeof(a));
+		ssct_human(cache_sectors << 9, b, sizeof(b));
+		errf(why, whylen, "origin %s, cache device %s: the sizes the table has%s",
+		     a, b, cache_sectors != sb->cache_sectors ?
+		     " (the cache device changed by less than one set)" : "");
+		return SSCT_RS_NOTHING;
+	}
+	if (!force && o_change && origin_sectors < old_len) {
+		ssct_human(old_len << 9, a, sizeof(a));
+		ssct_human(origin_sectors << 9, b, sizeof(b));
+		errf(why, whylen, "the origin shrank from %s to %s: whatever is above %s (a file system's end, dirty data for it) is lost; shrink what is on the device first, then --force",
+		     a, b, b);
+		return SSCT_RS_REFUSE;
+	}
+	if (!force && c_change && cache_sectors < sb->cache_sectors) {
+		ssct_human(sb->cache_sectors << 9, a, sizeof(a));
+		ssct_human(cache_sectors << 9, b, sizeof(b));
+		errf(why, whylen, "the cache device shrank from %s to %s under a live cache: what it cached above %s is unreadable, dirty data there cannot be written back; --force to try",
+		     a, b, b);
+		return SSCT_RS_REFUSE;
+	}
+	errf(why, whylen, "%s%s%s", o, o[0] && c[0] ? ", " : "", c);
+	return SSCT_RS_RELOAD;
 }

@@ -178,6 +178,14 @@ int ssct_parse_set(int argc, char **argv, struct ssct_set *s, char *err,
 		   size_t errlen);
 
 /*
+ * The configuration of a live table's parameters @params (as
+ * device-mapper reports them); @copy (@clen bytes) holds the words
+ * cfg->origin and cfg->cache point into. Returns 0 or -EINVAL with @err.
+ */
+int ssct_table_config(const char *params, char *copy, size_t clen,
+		      struct ssc_config *cfg, char *err, size_t errlen);
+
+/*
  * The parameters of @old (a live table's, "<origin> <cache> blocksize ..."
  * as device-mapper reports them) with the mode and policy of @s where it
  * sets them, every other argument kept. Returns 0 or -EINVAL with @err.
@@ -190,5 +198,43 @@ int ssct_set_params(const char *old, const struct ssct_set *s, char *out,
  * every step. True when high_watermark must be sent before low_watermark.
  */
 bool ssct_wm_high_first(unsigned int cur_high, unsigned int new_low);
+
+/* What "ssdcache resize" was asked to do. */
+struct ssct_resize {
+	const char *name;
+	bool force;		/* follow a shrunk origin or cache device */
+	bool no_progress;
+	bool help;
+};
+
+/*
+ * Parse "resize" (after the command word): NAME [--force] [--no-progress]
+ * [--help]. Returns 0 or -EINVAL with @err.
+ */
+int ssct_parse_resize(int argc, char **argv, struct ssct_resize *r, char *err,
+		      size_t errlen);
+
+enum ssct_resize_verdict {
+	SSCT_RS_NOTHING,	/* the geometry stays: nothing to do */
+	SSCT_RS_RELOAD,		/* reload with the new length: reformat, cold */
+	SSCT_RS_REFUSE,		/* a device shrank and no --force */
+	SSCT_RS_ERROR,		/* the new sizes make no valid cache */
+};
+
+/*
+ * What a reload of a cache configured as @cfg would do, now that the
+ * origin holds @origin_sectors and the cache device @cache_sectors (@lbs:
+ * the logical block size), against the running table's length @old_len
+ * and the superblock @sb it formatted. Fills @g (and *@md_blocks) with
+ * the new geometry; @why says what changed or why not.
+ */
+enum ssct_resize_verdict ssct_resize_check(const struct ssc_config *cfg,
+					   uint64_t old_len,
+					   const struct ssc_sb *sb,
+					   uint64_t origin_sectors,
+					   uint64_t cache_sectors, uint32_t lbs,
+					   bool force, struct ssc_geom *g,
+					   uint64_t *md_blocks, char *why,
+					   size_t whylen);
 
 #endif /* SSCT_ARGS_H */

@@ -61,6 +61,15 @@ const char ssct_help_set[] =
 "  --low-watermark PCT  ... and stops at this share\n"
 "  --no-progress        no progress bar while flushing\n";
 
+const char ssct_help_resize[] =
+"Usage: ssdcache resize NAME [--force] [--no-progress]\n"
+"Follow a grown origin or cache device: reload NAME's table with the\n"
+"origin's new length, every other table argument kept. A new size is a new\n"
+"geometry, so the cache is reformatted and starts cold; dirty data is\n"
+"written back first (the mode stays). Nothing changed: nothing to do.\n"
+"  --force              follow an origin or cache device that shrank\n"
+"  --no-progress        no progress bar while flushing\n";
+
 const char ssct_help_list[] =
 "Usage: ssdcache list\n"
 "List the ssdcache devices: name, origin, cache, mode, used, dirty, state\n"

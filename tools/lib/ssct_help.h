@@ -14,5 +14,6 @@ extern const char ssct_help_stats[];
 extern const char ssct_help_inspect[];
 extern const char ssct_help_assemble[];
 extern const char ssct_help_advise[];
+extern const char ssct_help_resize[];
 
 #endif /* SSCT_HELP_H */

@@ -8,7 +8,8 @@
 # set (mode and policy by a table reload, flushing first when leaving
 # writeback), detach/attach, the state (ok, degraded, detached, failed) and
 # status --format prometheus are checked with a pattern read back
-# byte-exact across every change.
+# byte-exact across every change; so is resize, after the origin and then
+# the cache device grow under a writeback cache holding dirty data.
 # timeout: 300
 . /vm/lib.sh
 
@@ -49,7 +50,7 @@ expect_err() {
 # ---- help: every command, the same text by "help CMD" and "CMD --help"
 must $T --help >/dev/null
 must $T --version >/dev/null
-for c in create remove flush detach attach set list status stats inspect assemble; do
+for c in create remove flush detach attach set resize list status stats inspect assemble; do
 	$T $c --help >h1.txt || fail "$c --help failed"
 	$T help $c >h2.txt || fail "help $c failed"
 	head -n1 h1.txt | grep -q "^Usage: ssdcache $c" || fail "$c --help: $(head -n1 h1.txt)"
@@ -338,6 +339,64 @@ must dmsetup suspend cache
 must dmsetup load cache --table "0 $csz linear $cmm"
 must dmsetup resume cache
 log "ok: state ok, degraded, detached, failed in status, list and prometheus"
+
+# ---- resize: a grown origin, then a grown cache device, dirty data in
+# writeback across each (flushed first: the target reformats a cache whose
+# geometry changed only when it holds no dirty data, and refuses otherwise)
+rorg=$(ram_disk rorg 8) || exit 1
+rcac=$(ram_disk rcac 4) || exit 1
+# grow LINEAR MB: reload the ram disk's dm-linear with a new length
+grow() {
+	_t=$(dmsetup table "$1")
+	must dmsetup suspend "$1"
+	must dmsetup load "$1" --table "0 $(($2 * 2048)) linear ${_t##* linear }"
+	must dmsetup resume "$1"
+}
+must $T create r1 --origin "$rorg" --cache "$rcac" --mode writeback --block-size 64k >/dev/null 2>&1
+track r1
+tbl0=$(dmsetup table r1)
+out=$($T resize r1) || fail "resize (nothing changed) failed"
+assert_eq "$out" "r1: origin 8.0 MiB, cache device 4.0 MiB: the sizes the table has; nothing to do" "resize, nothing changed"
+assert_eq "$(dmsetup table r1)" "$tbl0" "table after a resize with nothing to do"
+must $T set r1 --high-watermark 100 --low-watermark 90 --sequential-cutoff 2M >/dev/null
+must dd if=pa.bin of=/dev/mapper/r1 bs=64k oflag=direct 2>/dev/null
+grow rorg 12
+must dd if=pb.bin of="$rorg" bs=64k seek=128 oflag=direct 2>/dev/null
+assert_eq "$(st r1 dirty)" 16 "the pattern is dirty before the resize"
+# resize_check WHAT: the kernel logged a reformat and no refusal since $k0
+resize_check() {
+	dmesg | tail -n +$((k0 + 1)) >k.txt
+	grep -q "formatted with another geometry .* no dirty data: reformatting" k.txt || { cat k.txt; fail "$1: no reformat line in the kernel log"; }
+	grep -q "holds dirty data" k.txt && { cat k.txt; fail "$1: the kernel refused the table"; }
+	assert_eq "$(st r1 mode dirty high_watermark low_watermark sequential_cutoff)" "writeback 0 100 90 2097152" "$1: mode and settings kept, nothing dirty"
+	assert_eq "$(dev_md5 /dev/mapper/r1 0 1)" "$pa" "$1: the pattern written before"
+	assert_eq "$(dev_md5 /dev/mapper/r1 8 1)" "$pb" "$1: the new region holds what the origin holds"
+	assert_eq "$(dev_md5 "$rorg" 0 1)" "$pa" "$1: the dirty pattern reached the origin"
+}
+k0=$(dmesg | wc -l)
+out=$($T resize r1 --no-progress) || fail "resize after growing the origin failed"
+log "$out"
+echo "$out" | grep -q "^r1: resized: origin 8.0 MiB -> 12.0 MiB; the cache was reformatted and starts cold (dirty data written back first, nothing lost), mode writeback$" || fail "resize: '$out'"
+assert_eq "$(sectors /dev/mapper/r1)" $((12 * 2048)) "ssdcache device size after growing the origin"
+assert_eq "$(dmsetup table r1)" "$(echo "$tbl0" | sed "s/^0 [0-9]* /0 $((12 * 2048)) /")" "only the length changed in the table"
+resize_check "grown origin"
+# the cache device: more sets
+sets0=$(st r1 sets)
+must dd if=pa.bin of=/dev/mapper/r1 bs=64k oflag=direct 2>/dev/null
+assert_eq "$(st r1 dirty)" 16 "dirty again before the cache device grows"
+grow rcac 8
+k0=$(dmesg | wc -l)
+out=$($T resize r1 --no-progress) || fail "resize after growing the cache device failed"
+log "$out"
+echo "$out" | grep -q "^r1: resized: cache device 4.0 MiB -> 8.0 MiB ($sets0 -> [0-9]* sets); the cache was reformatted and starts cold" || fail "resize: '$out'"
+[ "$(st r1 sets)" -gt "$sets0" ] || fail "sets after growing the cache device: $(st r1 sets), were $sets0"
+resize_check "grown cache device"
+# a shrunk origin is refused, the table is left alone
+grow rorg 10
+expect_err "r1: the origin shrank from 12.0 MiB to 10.0 MiB" $T resize r1
+assert_eq "$(sectors /dev/mapper/r1)" $((12 * 2048)) "a refused resize keeps the size"
+must $T remove r1
+log "ok: resize follows a grown origin and cache device, data kept"
 
 # ---- superblock: inspect, and the dirty-data guard of create
 grep -v '^#' /vm/fixtures/sb-dirty-wb.hex | xxd -r -p >sb.bin
