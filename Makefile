@@ -25,6 +25,12 @@
 #   make checkpatch | sparse  kernel coding style / static checks
 #   make install [PREFIX=/usr/local DESTDIR=]  tool, man pages, docs, systemd unit
 #   make dkms-install         module sources to /usr/src, dkms add + install
+#   make deb                  Debian packages dm-ssdcache-dkms and ssdcache
+#                             (dpkg-buildpackage, lintian) in build/deb/
+#   make check-deb            make deb, then install them in a Debian 12
+#                             chroot with the 6.1 and 6.12 headers (DKMS),
+#                             smoke-test the DKMS-built module in the VM,
+#                             purge, check nothing is left (part of make check)
 #   make fuzz | fuzz-long     libFuzzer runs of the table parser and geometry
 #   make explore              the interleaving explorer on the I/O engine
 #   make reliability          fuzz + rel-* VM scenarios, one report table
@@ -77,7 +83,7 @@ all: tools unit-build modules
 .SECONDARY:
 
 help:
-	@sed -n '3,29p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,35p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- userspace
 tools: $(TOOLS)

@@ -27,6 +27,8 @@ PKGS=(
 	qemu-system-x86             # the test VM (TCG, no KVM needed)
 	busybox-static dmsetup fio cpio   # the guest's userland
 	sparse perl                 # make sparse, make checkpatch
+	dpkg-dev debhelper dh-dkms lintian   # make deb (debian/)
+	debootstrap                 # make check-deb: the Debian 12 chroot
 )
 # The debug kernel (make check-debug, scripts/build-debug-kernel.sh).
 DEBUG_PKGS=(
