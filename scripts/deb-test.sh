@@ -9,22 +9,24 @@
 #     host's apt mirror, with the linux-headers of the two test kernels
 #     (cache/kernels/list) installed; cached as
 #     cache/deb-chroot/bookworm-<6.1 version>-<6.12 version>-<sources hash>.tar.zst,
-#     made on the first run (~2-3 min, ~200 MB download), unpacked later (~10 s)
+#     made on the first run (~4 min, ~200 MB download), unpacked into
+#     build/deb-test/base (~40 s, once); each run works in an overlay on it
 #  2. apt-get install ./*.deb in it: DKMS builds dm-ssdcache.ko for both
 #     kernels; both .ko files must be there, with the kernel's vermagic
 #  3. that module, not the one "make" built, boots in the test VM on each
 #     kernel (VM_MODULE=..., scripts/vm-run.sh) and runs the smoke scenario
-#  4. apt-get purge of both packages (and --autoremove of what they pulled
-#     in, dkms): no file of dpkg -L is left, nor /usr/src/dm-ssdcache-*,
-#     /var/lib/dkms/dm-ssdcache, /lib/modules/*/updates/dkms/dm-ssdcache.ko*,
-#     and the chroot's file list equals the one before the install
+#  4. apt-get purge of both packages: no file of dpkg -L is left, nor
+#     /usr/src/dm-ssdcache-*, /var/lib/dkms/dm-ssdcache,
+#     /lib/modules/*/updates/dkms/dm-ssdcache.ko*, and every path made since
+#     the install is owned by a package (what dkms pulled in stays)
 #
 # Each numbered check is a case: "deb: NAME: PASS|FAIL" lines, and with
 # RESULTS=FILE "P F" (passed, failed) is written to FILE for check.sh.
 # Exit status 0 only if every case passed.
 #
 #   scripts/deb-test.sh [--keep] [--no-vm]
-#     --keep   leave the chroot in build/deb-test/root (unmounted)
+#     --keep   leave the chroot in build/deb-test/root (still mounted: an
+#              overlay on build/deb-test/base; the next run unmounts it)
 #     --no-vm  skip step 3
 # Environment: BUILD, SSDCACHE_CACHE (default <repo>/cache),
 # DEB_TEST_KVERS (default "6.1 6.12": the kernels whose module boots).
@@ -33,9 +35,14 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$REPO/build}
 CACHE=${SSDCACHE_CACHE:-$REPO/cache}
-CCACHE=$CACHE/deb-chroot
-WORK=$BUILD/deb-test
-ROOT=$WORK/root
+# Resolved paths (cache/ may be a symlink): the mount checks compare them
+# with /proc/mounts.
+mkdir -p "$CACHE/deb-chroot" "$BUILD/deb-test"
+CCACHE=$(readlink -f "$CACHE/deb-chroot")
+WORK=$(readlink -f "$BUILD/deb-test")
+BASE=$WORK/base            # the cached chroot, unpacked (read-only: lower layer)
+ROOT=$WORK/root            # this run's chroot: an overlay on BASE
+UPPER=$WORK/upper
 KEEP=0 VM=1
 PATH=$PATH:/usr/sbin:/sbin
 for a in "$@"; do
@@ -98,9 +105,13 @@ in_root() {                # in_root CMD...: run a command in the chroot
 		HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
 }
 cleanup() {
-	umount_all "$ROOT"
 	umount_all "$CCACHE/root.tmp" 2>/dev/null || true
-	if [ "$KEEP" = 0 ] && [ -e "$ROOT" ]; then remove_root "$ROOT"; fi
+	if [ "$KEEP" = 1 ]; then
+		umount_all "$ROOT/proc"
+		return
+	fi
+	remove_root "$ROOT"
+	rm -rf --one-file-system "$UPPER" "$WORK/ovl-work"
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT HUP
@@ -148,7 +159,7 @@ echo "$SOURCES" | grep -q ' bookworm-security ' ||
 
 # ---------------------------------------------------------------- 1. the chroot
 # The recipe's revision: bump it when make_base changes.
-RECIPE=1
+RECIPE=2
 KEY=$(printf '%s\n' "$RECIPE" "$SOURCES" | sha256sum | cut -c1-12)
 TARBALL=$CCACHE/bookworm-$V61-$V612-$KEY.tar.zst
 
@@ -164,38 +175,69 @@ make_base() {
 	# nothing starts services in the chroot
 	printf '#!/bin/sh\nexit 101\n' >"$r/usr/sbin/policy-rc.d"
 	chmod 755 "$r/usr/sbin/policy-rc.d"
+	# linux-headers-6.12.* depends on its linux-image: no initrd for it
+	# (nothing boots this chroot; saves time and space)
+	mkdir -p "$r/etc/initramfs-tools"
+	echo update_initramfs=no >"$r/etc/initramfs-tools/update-initramfs.conf"
 	mount -t proc proc "$r/proc"
 	local ROOT=$r
 	in_root apt-get update -q >"$CCACHE/apt.log" 2>&1 &&
+	in_root apt-get dist-upgrade -y -q >>"$CCACHE/apt.log" 2>&1 &&
 	in_root apt-get install -y -q --no-install-recommends \
 		"linux-headers-$V61" "linux-headers-$V612" >>"$CCACHE/apt.log" 2>&1 &&
 	in_root apt-get clean &&
 	# what dm-ssdcache-dkms will pull in (dkms, ...): downloaded now, so
 	# the test installs it from the chroot's apt cache
-	in_root apt-get install -y -q --no-install-recommends --download-only dkms >>"$CCACHE/apt.log" 2>&1 || {
+	in_root apt-get install -y -q --no-install-recommends --download-only dkms libdevmapper1.02.1 >>"$CCACHE/apt.log" 2>&1 || {
 		umount_all "$r"
 		tail -n 20 "$CCACHE/apt.log" >&2
 		die "installing the kernel headers in the chroot failed (log: $CCACHE/apt.log)"
 	}
 	umount_all "$r"
+	[ -z "$(mounted_under "$r")" ] || die "still mounted under $r"
 	rm -f "$CCACHE"/bookworm-*.tar.zst
-	tar -C "$r" --numeric-owner --xattrs -I 'zstd -T0 -3' -cf "$TARBALL.tmp" .
-	mv "$TARBALL.tmp" "$TARBALL"
-	remove_root "$r"
-	note "cached $TARBALL ($(du -h "$TARBALL" | cut -f1))"
+	# CI runs in a fresh clone: a tarball there would never be read again
+	if [ "${CI:-}" != true ]; then
+		tar -C "$r" --numeric-owner --xattrs --exclude='./proc/*' -I 'zstd -T0 -3' -cf "$TARBALL.tmp" .
+		mv "$TARBALL.tmp" "$TARBALL"
+		note "cached $TARBALL ($(du -h "$TARBALL" | cut -f1))"
+	fi
+	# this run uses the new tree itself
+	remove_root "$BASE"
+	mv "$r" "$BASE"
+	echo "$TARBALL" >"$BASE.stamp"
 }
 
 mkdir -p "$CCACHE" "$WORK"
-(
-	flock 9
-	[ -f "$TARBALL" ] || make_base
-) 9>"$CCACHE/.lock"
 remove_root "$ROOT"
-mkdir -p "$ROOT"
-tar -C "$ROOT" --numeric-owner --xattrs -I zstd -xf "$TARBALL"
+rm -rf --one-file-system "$UPPER" "$WORK/ovl-work"
+exec 9>"$CCACHE/.lock"
+flock 9
+if [ -d "$BASE" ] && [ "$(cat "$BASE.stamp" 2>/dev/null)" = "$TARBALL" ] &&
+	{ [ "${CI:-}" = true ] || [ -f "$TARBALL" ]; }; then
+	:                      # unpacked already
+elif [ -f "$TARBALL" ]; then
+	note "unpacking $TARBALL"
+	remove_root "$BASE"
+	rm -f "$BASE.stamp"
+	mkdir -p "$BASE"
+	tar -C "$BASE" --numeric-owner --xattrs -I zstd -xf "$TARBALL"
+	echo "$TARBALL" >"$BASE.stamp"
+else
+	make_base
+fi
+flock -u 9
+# A writable layer over BASE (resetting the chroot = dropping the layer);
+# a full copy where overlayfs cannot be mounted.
+mkdir -p "$ROOT" "$UPPER" "$WORK/ovl-work"
+if ! mount -t overlay deb-test -o "lowerdir=$BASE,upperdir=$UPPER,workdir=$WORK/ovl-work" "$ROOT" 2>/dev/null; then
+	note "overlayfs unavailable: copying $BASE"
+	cp -a "$BASE/." "$ROOT/"
+fi
 mount -t proc proc "$ROOT/proc"
 for v in $KVS; do
-	[ -e "$ROOT/lib/modules/$v/build/include" ] || die "the chroot lacks the headers of $v"
+	# (the build link is absolute: follow it inside the chroot)
+	in_root test -e "/lib/modules/$v/build/include" || die "the chroot lacks the headers of $v"
 done
 note "chroot ready: $ROOT (headers $V61, $V612)"
 
@@ -270,40 +312,50 @@ if [ "$VM" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- 4. purge
-# What the packages own, and what DKMS made in its tree, before the purge.
+# What the packages own, before the purge.
 in_root dpkg -L dm-ssdcache-dkms ssdcache >"$WORK/owned.txt" 2>/dev/null || true
-note "apt-get purge --autoremove dm-ssdcache-dkms ssdcache ($(wc -l <"$WORK/owned.txt") paths in dpkg -L)"
+note "apt-get purge dm-ssdcache-dkms ssdcache ($(wc -l <"$WORK/owned.txt") paths in dpkg -L)"
 rc=0
-in_root apt-get purge -y -q --autoremove dm-ssdcache-dkms ssdcache >"$WORK/purge.log" 2>&1 || rc=$?
+in_root apt-get purge -y -q dm-ssdcache-dkms ssdcache >"$WORK/purge.log" 2>&1 || rc=$?
 left=()
 [ "$rc" = 0 ] || left+=("apt-get purge failed (exit $rc; log: $WORK/purge.log)")
-# every path of dpkg -L: gone, or a directory another package still owns
+if in_root dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' dm-ssdcache-dkms ssdcache 2>/dev/null | grep -q '^.[^n]'; then
+	left+=("dpkg still knows the packages: $(in_root dpkg-query -W -f='${Package}:${db:Status-Abbrev} ' dm-ssdcache-dkms ssdcache 2>&1)")
+fi
+# Every path of dpkg -L is gone, but for directories that are still there
+# for other packages (owned by one, or a merged-/usr alias such as /lib).
 while read -r p; do
 	[ -n "$p" ] && [ "$p" != /. ] || continue
 	[ -e "$ROOT$p" ] || [ -L "$ROOT$p" ] || continue
-	if [ -d "$ROOT$p" ] && [ ! -L "$ROOT$p" ] && in_root dpkg-query -S "$p" >/dev/null 2>&1 </dev/null; then
+	if [ -d "$ROOT$p" ] && { [ -L "$ROOT$p" ] || in_root dpkg-query -S "$p" >/dev/null 2>&1 </dev/null; }; then
 		continue
 	fi
 	left+=("$p (dpkg -L)")
 done <"$WORK/owned.txt"
 for p in "$ROOT"/usr/src/dm-ssdcache-* "$ROOT"/var/lib/dkms/dm-ssdcache \
-	"$ROOT"/lib/modules/*/updates/dkms/dm-ssdcache.ko*; do
-	if [ -e "$p" ]; then left+=("${p#"$ROOT"}"); fi
+	"$ROOT"/lib/modules/*/updates/dkms/dm-ssdcache.ko* \
+	"$ROOT"/etc/ssdcache.conf "$ROOT"/etc/systemd/system/*.wants/ssdcache.service; do
+	if [ -e "$p" ] || [ -L "$p" ]; then left+=("${p#"$ROOT"}"); fi
 done
-# Nothing else either: the chroot's files as before the install, except the
-# module indexes depmod rewrote (modules.dep, ... of the headers-only
-# /lib/modules/<version>/, which DKMS's depmod creates and nothing removes).
+# Nor anything the install made that no package owns (what maintainer
+# scripts create: DKMS's build tree, the unit's enable link, ...), but for
+# the module indexes depmod rewrites (modules.dep, ... of the headers-only
+# /lib/modules/<version>/) and the alternatives links of what dkms pulled
+# in (xz-utils, ...), which stay installed.
 snapshot >"$WORK/files.after"
+# every path owned by an installed package, with merged-/usr aliases
+cat "$ROOT"/var/lib/dpkg/info/*.list | sed 's|^/\(bin\|sbin\|lib\|lib32\|lib64\|libx32\)/|/usr/\1/|; s|^|.|' |
+	LC_ALL=C sort -u >"$WORK/files.owned"
 while read -r p; do
 	case $p in
-	./lib/modules/*/modules.*) continue ;;
+	./usr/lib/modules/*/modules.*|./lib/modules/*/modules.*|./etc/alternatives/*) continue ;;
 	esac
-	left+=("${p#.} (new since the install)")
-done < <(LC_ALL=C comm -13 "$WORK/files.before" "$WORK/files.after")
+	left+=("${p#.} (made since the install, owned by no package)")
+done < <(LC_ALL=C comm -13 "$WORK/files.before" "$WORK/files.after" | LC_ALL=C comm -23 - "$WORK/files.owned")
 if [ ${#left[@]} = 0 ]; then
 	case_result "purge leaves no file behind" 0
 else
-	printf '  left behind: %s\n' "${left[@]}"
+	printf '  left behind: %s\n' "${left[@]}" | head -n 50
 	case_result "purge leaves no file behind" 1 "${#left[@]} paths"
 fi
 
