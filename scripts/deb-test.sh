@@ -183,7 +183,8 @@ make_base() {
 	local ROOT=$r
 	in_root apt-get update -q >"$CCACHE/apt.log" 2>&1 &&
 	in_root apt-get dist-upgrade -y -q >>"$CCACHE/apt.log" 2>&1 &&
-	in_root apt-get install -y -q --no-install-recommends \
+	# (--force-confold: keep that update-initramfs.conf)
+	in_root apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold \
 		"linux-headers-$V61" "linux-headers-$V612" >>"$CCACHE/apt.log" 2>&1 &&
 	in_root apt-get clean &&
 	# what dm-ssdcache-dkms will pull in (dkms, ...): downloaded now, so
@@ -341,15 +342,19 @@ done
 # scripts create: DKMS's build tree, the unit's enable link, ...), but for
 # the module indexes depmod rewrites (modules.dep, ... of the headers-only
 # /lib/modules/<version>/) and the alternatives links of what dkms pulled
-# in (xz-utils, ...), which stay installed.
+# in (xz-utils, ...), which stay installed, and the links to them.
 snapshot >"$WORK/files.after"
 # every path owned by an installed package, with merged-/usr aliases
-cat "$ROOT"/var/lib/dpkg/info/*.list | sed 's|^/\(bin\|sbin\|lib\|lib32\|lib64\|libx32\)/|/usr/\1/|; s|^|.|' |
+cat "$ROOT"/var/lib/dpkg/info/*.list | sed -E 's@^/(bin|sbin|lib|lib32|lib64|libx32)/@/usr/\1/@; s@^@.@' |
 	LC_ALL=C sort -u >"$WORK/files.owned"
 while read -r p; do
 	case $p in
 	./usr/lib/modules/*/modules.*|./lib/modules/*/modules.*|./etc/alternatives/*) continue ;;
 	esac
+	# an update-alternatives link (/usr/bin/lzma -> /etc/alternatives/lzma)
+	if [ -L "$ROOT/$p" ]; then
+		case $(readlink "$ROOT/$p") in /etc/alternatives/*) continue ;; esac
+	fi
 	left+=("${p#.} (made since the install, owned by no package)")
 done < <(LC_ALL=C comm -13 "$WORK/files.before" "$WORK/files.after" | LC_ALL=C comm -23 - "$WORK/files.owned")
 if [ ${#left[@]} = 0 ]; then

@@ -178,7 +178,7 @@ EOS
 			esac
 		done <"$OUT/deps.txt"
 	done
-	cp "$SSDCACHE_KO" "$mods/extra/"
+	cp "$SSDCACHE_KO" "$mods/extra/dm-ssdcache.ko"
 	[ ${#HELPER_KOS[@]} = 0 ] || cp "${HELPER_KOS[@]}" "$mods/extra/"
 	depmod -b "$root" "$VER"
 
