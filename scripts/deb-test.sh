@@ -10,7 +10,9 @@
 #     (cache/kernels/list) installed; cached as
 #     cache/deb-chroot/bookworm-<6.1 version>-<6.12 version>-<sources hash>.tar.zst,
 #     made on the first run (~4 min, ~200 MB download), unpacked into
-#     build/deb-test/base (~40 s, once); each run works in an overlay on it
+#     build/deb-test/base (~40 s, once); each run works in an overlay on it.
+#     With CI=true no tarball is written (a CI run starts from a fresh
+#     clone, it would never be read): the new tree becomes the base directly
 #  2. apt-get install ./*.deb in it: DKMS builds dm-ssdcache.ko for both
 #     kernels; both .ko files must be there, with the kernel's vermagic
 #  3. that module, not the one "make" built, boots in the test VM on each
