@@ -25,6 +25,12 @@
 #   make checkpatch | sparse  kernel coding style / static checks
 #   make install [PREFIX=/usr/local DESTDIR=]  tool, man pages, docs, systemd unit
 #   make dkms-install         module sources to /usr/src, dkms add + install
+#   make deb                  Debian packages dm-ssdcache-dkms and ssdcache
+#                             (dpkg-buildpackage, lintian) in build/deb/
+#   make check-deb            make deb, then install them in a Debian 12
+#                             chroot with the 6.1 and 6.12 headers (DKMS),
+#                             smoke-test the DKMS-built module in the VM,
+#                             purge, check nothing is left (part of make check)
 #   make fuzz | fuzz-long     libFuzzer runs of the table parser and geometry
 #   make explore              the interleaving explorer on the I/O engine
 #   make reliability          fuzz + rel-* VM scenarios, one report table
@@ -53,7 +59,7 @@ UNIT_SRCS  := $(sort $(wildcard tests/unit/test_*.c))
 HDRS       := $(shell find include -name '*.h' 2>/dev/null)
 
 # Userspace tools: every tools/NAME.c is one program, linked with the core.
-TOOLS_CFLAGS := $(CFLAGS) $(WARN) -Iinclude -MMD -MP
+TOOLS_CFLAGS := $(CPPFLAGS) $(CFLAGS) $(WARN) -Iinclude -MMD -MP
 TOOLS_LDLIBS ?=
 TOOLS_LDLIBS += -ldevmapper
 CORE_OBJS    := $(patsubst core/%.c,$(BUILD)/core/%.o,$(CORE_SRCS))
@@ -68,7 +74,8 @@ UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
 	demo selftest checkpatch sparse deps clean help install dkms-install bench \
-	fuzz-build fuzz fuzz-long explore reliability check-debug check-debug-all debug-kernel hitratio
+	fuzz-build fuzz fuzz-long explore reliability check-debug check-debug-all debug-kernel hitratio \
+	deb check-deb
 
 all: tools unit-build modules
 
@@ -76,7 +83,7 @@ all: tools unit-build modules
 .SECONDARY:
 
 help:
-	@sed -n '3,29p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,35p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- userspace
 tools: $(TOOLS)
@@ -91,7 +98,7 @@ $(BUILD)/tools/%.o: tools/%.c
 
 $(BUILD)/bin/%: $(BUILD)/tools/%.o $(TOOLLIB_OBJS) $(CORE_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(TOOLS_LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TOOLS_LDLIBS)
 
 # ---------------------------------------------------------------- unit tests
 unit-build: $(UNIT_BINS)
@@ -280,6 +287,18 @@ dkms-install:
 	dkms remove -m $(DKMS_NAME) -v $(DKMS_VERSION) --all >/dev/null 2>&1 || true
 	dkms add -m $(DKMS_NAME) -v $(DKMS_VERSION)
 	dkms install -m $(DKMS_NAME) -v $(DKMS_VERSION)
+
+# ---------------------------------------------------------------- Debian packages
+# build/deb/dm-ssdcache-dkms_VERSION_all.deb and ssdcache_VERSION_amd64.deb
+# (dpkg-buildpackage -us -uc -b on debian/, then lintian).
+deb:
+	@$(REPO)/scripts/mkdeb.sh
+
+# make deb, then install both packages in a Debian 12 chroot with the 6.1
+# and 6.12 headers (DKMS builds the module), boot the DKMS-built module in
+# the VM (smoke), purge, check nothing is left (scripts/deb-test.sh).
+check-deb: deb tools
+	@$(REPO)/scripts/deb-test.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -11,6 +11,14 @@
 #
 # VM_JOBS kernels are tested in parallel (default 2 on a machine with 2 or
 # more CPUs: two TCG guests share the cores well, ~1/3 less wall time).
+#
+# The Debian packages (make deb, then scripts/deb-test.sh: DKMS in a Debian
+# 12 chroot, the DKMS-built module booted on each of --kernels, purge) run
+# in the background beside the unit tests, fuzzers and explorer, and are
+# waited for before the VM scenarios start (one VM of theirs at a time
+# would otherwise make three). make deb counts as one case, each check of
+# deb-test.sh as one. They run when no --scenarios subset is given, or with
+# CHECK_DEB=1; CHECK_DEB=0 skips them.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,6 +56,21 @@ step() {                  # step NAME CMD...: run a build step, record failure
 step "Debian packages" "$REPO/scripts/install-deps.sh"
 step "build userspace tools and unit tests" make -C "$REPO" --no-print-directory tools unit-build
 ub=$?
+CHECK_DEB=${CHECK_DEB:-$([ -z "$SCEN" ] && echo 1 || echo 0)}
+DEBPID=
+if [ "$CHECK_DEB" = 1 ]; then
+	note "Debian packages: make deb, scripts/deb-test.sh (in the background, log: $RES/deb.log)"
+	(
+		if make -C "$REPO" --no-print-directory deb; then
+			echo "1 0" >"$RES/deb.counts"
+			DEB_TEST_KVERS="$KVERS" RESULTS=$RES/deb-test.counts "$REPO/scripts/deb-test.sh"
+		else
+			echo "0 1" >"$RES/deb.counts"
+		fi
+	) >"$RES/deb.log" 2>&1 </dev/null &
+	DEBPID=$!
+	trap 'kill -TERM "$DEBPID" 2>/dev/null; wait; exit 143' TERM INT HUP
+fi
 if [ "$ub" = 0 ]; then
 	note "unit tests"
 	RESULTS=$RES/unit.counts make -C "$REPO" --no-print-directory -s unit || true
@@ -64,6 +87,12 @@ fi
 # and its mutants: each case counts.
 note "interleaving explorer"
 RESULTS=$RES/explore.counts "$REPO/scripts/explore.sh" --seconds "${EXPLORE_SECONDS:-60}" || true
+if [ -n "$DEBPID" ]; then
+	note "Debian packages: waiting for the test"
+	wait "$DEBPID"
+	trap - TERM INT HUP
+	sed 's/^/  /' "$RES/deb.log"
+fi
 step "build the module for $KVERS" make -C "$REPO" --no-print-directory KVERS="$KVERS" modules
 mb=$?
 
@@ -118,6 +147,23 @@ if [ -f "$RES/explore.counts" ]; then
 else
 	fail=$((fail + 1))
 	failures+=("explorer did not report")
+fi
+if [ "$CHECK_DEB" = 1 ]; then
+	if [ "$(cut -d' ' -f2 "$RES/deb.counts" 2>/dev/null)" != 0 ]; then
+		fail=$((fail + 1))
+		failures+=("make deb (log: $RES/deb.log)")
+	else
+		pass=$((pass + 1))
+		if [ -f "$RES/deb-test.counts" ]; then
+			read -r p f <"$RES/deb-test.counts"
+			pass=$((pass + p))
+			fail=$((fail + f))
+			[ "$f" = 0 ] || failures+=("Debian packages test: $f failed (log: $RES/deb.log)")
+		else
+			fail=$((fail + 1))
+			failures+=("Debian packages test did not report (log: $RES/deb.log)")
+		fi
+	fi
 fi
 for r in "$RES"/vm/*/*.result; do
 	[ -f "$r" ] || continue

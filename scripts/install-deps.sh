@@ -28,6 +28,8 @@ PKGS=(
 	busybox-static dmsetup fio cpio   # the guest's userland
 	blktrace                          # "ssdcache advise" records with it
 	sparse perl                 # make sparse, make checkpatch
+	dpkg-dev debhelper dh-dkms lintian   # make deb (debian/)
+	debootstrap                 # make check-deb: the Debian 12 chroot
 )
 # The debug kernel (make check-debug, scripts/build-debug-kernel.sh).
 DEBUG_PKGS=(

@@ -14,6 +14,11 @@
 # modules of tests/vm/modules.list with their dependencies, decompressed,
 # plus dm-ssdcache.ko and the harness helper modules (tests/vm/kmod) under
 # extra/.
+#
+# Environment: VM_MODULE=PATH packs that dm-ssdcache.ko (e.g. one DKMS built,
+# scripts/deb-test.sh) instead of build/module/VERSION/dm-ssdcache.ko, into
+# build/vm/VERSION/initramfs-alt.cpio (vm-run.sh boots that one then), so
+# the usual image stays as it is.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +26,7 @@ BUILD=${BUILD:-$REPO/build}
 VER=${1:?usage: mkinitramfs.sh KERNEL-VERSION}
 KROOT=$("$REPO/scripts/kernels.sh" "$VER" root)
 OUT=$BUILD/vm/$VER
-IMG=$OUT/initramfs.cpio
+IMG=$OUT/initramfs${VM_MODULE:+-alt}.cpio
 USERLAND=$BUILD/vm/userland
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -32,11 +37,11 @@ die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
 # blktrace and blkparse for "ssdcache advise" (tool-advise).
 GUEST_BINS=(/sbin/dmsetup /usr/sbin/blkdiscard /usr/sbin/blktrace /usr/bin/blkparse)
 
-SSDCACHE_KO=$BUILD/module/$VER/dm-ssdcache.ko
+SSDCACHE_KO=${VM_MODULE:-$BUILD/module/$VER/dm-ssdcache.ko}
 # The harness's helper modules (tests/vm/kmod: vmtest_warn, ...).
 HELPER_KOS=("$BUILD"/vmtest-kmod/"$VER"/*.ko)
 [ -f "${HELPER_KOS[0]}" ] || HELPER_KOS=()
-[ -f "$SSDCACHE_KO" ] || die "$SSDCACHE_KO is missing: run 'make modules' first"
+[ -f "$SSDCACHE_KO" ] || die "$SSDCACHE_KO is missing${VM_MODULE:+ (VM_MODULE)}: run 'make modules' first"
 
 for t in /bin/busybox /bin/kmod /usr/bin/fio "${GUEST_BINS[@]}"; do
 	[ -x "$t" ] || die "$t is missing: run scripts/install-deps.sh"
@@ -87,6 +92,8 @@ build_userland() {
 # ---------------------------------------------------------------- initramfs
 inputs_changed() {
 	[ -f "$IMG" ] || return 0
+	# another dm-ssdcache.ko than the one packed (VM_MODULE may name any file)
+	[ "$(cat "$IMG.ko-sum" 2>/dev/null)" = "$(sha256sum <"$SSDCACHE_KO")" ] || return 0
 	local newer
 	newer=$(find "$REPO/tests/vm" "$REPO/scripts/mkinitramfs.sh" "$SSDCACHE_KO" \
 		"${HELPER_KOS[@]}" \
@@ -172,7 +179,7 @@ EOS
 			esac
 		done <"$OUT/deps.txt"
 	done
-	cp "$SSDCACHE_KO" "$mods/extra/"
+	cp "$SSDCACHE_KO" "$mods/extra/dm-ssdcache.ko"
 	[ ${#HELPER_KOS[@]} = 0 ] || cp "${HELPER_KOS[@]}" "$mods/extra/"
 	depmod -b "$root" "$VER"
 
@@ -184,6 +191,8 @@ EOS
 
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$IMG.tmp"
 	mv "$IMG.tmp" "$IMG"
+	# the checksum of the dm-ssdcache.ko inside (scripts/deb-test.sh checks it)
+	sha256sum <"$SSDCACHE_KO" >"$IMG.ko-sum"
 }
 
 mkdir -p "$OUT" "$BUILD/vm"

@@ -49,7 +49,9 @@
 #
 # Environment: VM_TIMEOUT (default timeout), VM_TIMEOUT_SCALE (integer factor
 # for every timeout, the boot's included; make check-debug uses 2),
-# VM_BOOT_TIMEOUT, VM_KMEMLEAK (boot | scenario).
+# VM_BOOT_TIMEOUT, VM_KMEMLEAK (boot | scenario), VM_MODULE (a dm-ssdcache.ko
+# to test instead of build/module/<version>/dm-ssdcache.ko, e.g. the one DKMS
+# built: scripts/mkinitramfs.sh).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -108,7 +110,7 @@ TIMEOUT=$((TIMEOUT * SCALE))
 EARLY_STALL=$((EARLY_STALL * SCALE))
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 missing: run scripts/install-deps.sh"
 "$REPO/scripts/mkinitramfs.sh" "$VER"
-INITRD=$BUILD/vm/$VER/initramfs.cpio
+INITRD=$BUILD/vm/$VER/initramfs${VM_MODULE:+-alt}.cpio
 USERLAND=$BUILD/vm/userland
 TAG="[$LINE]"
 
