@@ -74,6 +74,7 @@ dm-writeboost-objs := dm-writeboost-target.o dm-writeboost-metadata.o dm-writebo
 }
 
 fetch_src || exit 0
+# shellcheck disable=SC2046 # the lines are words
 [ $# -gt 0 ] || set -- $("$REPO/scripts/kernels.sh" lines)
 for k in "$@"; do
 	case $k in *-debug) continue ;; esac
