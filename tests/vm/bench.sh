@@ -306,10 +306,14 @@ writes() {
 			# its low watermark, as bcache's at writeback_percent
 			case $c in wc|ssc-wb-*) dmsetup message bench 0 flush ;; esac
 			# dm-writeboost's readme: suspend/resume writes out the RAM
-			# buffer, drop_caches waits until all is written back
+			# buffer, drop_caches returns when all is written back (in
+			# the background here: it is interruptible, and is stopped
+			# with the cap below like the cleaners that are polled)
+			_wbp=
 			if [ "$c" = wb ]; then
 				dmsetup suspend bench && dmsetup resume bench
-				dmsetup message bench 0 drop_caches
+				dmsetup message bench 0 drop_caches &
+				_wbp=$!
 			fi
 			[ "$c" = bc-wb ] && echo 0 >"/sys/block/$BCDEV/bcache/writeback_percent"
 			while [ "$(c_dirty)" != 0 ]; do
@@ -318,6 +322,10 @@ writes() {
 			done
 			t1=$(cut -d' ' -f1 /proc/uptime)
 			d=$(c_dirty)
+			if [ -n "$_wbp" ]; then
+				kill -0 "$_wbp" 2>/dev/null && kill "$_wbp"
+				wait "$_wbp" 2>/dev/null
+			fi
 			echo "CSV,drain,$c,1,-,-,-,-,-,-,-,$(awk -v a="$t0" -v b="$t1" -v d="$d" 'BEGIN { if (d != 0) printf ">%.0fs (dirty %s)", b - a, d; else printf "%.1fs", b - a }')" ;;
 		esac
 		c_remove
@@ -587,7 +595,7 @@ if modprobe dm-writeboost 2>/dev/null && dmsetup targets | grep -q '^writeboost'
 	CONTENDERS="$CONTENDERS wb" SCAN_CONTENDERS="$SCAN_CONTENDERS wb"
 	WRITE_CONTENDERS="$WRITE_CONTENDERS wb" SHIFT_CONTENDERS="$SHIFT_CONTENDERS wb"
 	WU_CONTENDERS="$WU_CONTENDERS wb"
-	echo "CFG,wb-module,dm-writeboost $(cat /sys/module/dm_writeboost/version 2>/dev/null || modinfo -F version dm-writeboost 2>/dev/null)"
+	echo "CFG,wb-module,$(dmsetup targets | grep '^writeboost' | tr -s ' \t' ' ') (out of tree: scripts/fetch-writeboost.sh)"
 else
 	echo "CSV,all,wb,0,-,-,-,-,-,-,-,not measured: no dm-writeboost module for $(uname -r) (scripts/fetch-writeboost.sh: it does not build for every kernel)"
 fi
