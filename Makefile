@@ -231,6 +231,7 @@ bench:
 	@$(REPO)/scripts/install-deps.sh
 	@$(REPO)/scripts/install-bench-deps.sh
 	@$(MAKE) --no-print-directory tools modules KVERS="$(BENCH_KVERS)"
+	@BUILD=$(BUILD) $(REPO)/scripts/fetch-writeboost.sh $(BENCH_KVERS)
 	@$(REPO)/scripts/bench.sh --kernels "$(BENCH_KVERS)" $(if $(BENCH_QUICK),--quick)
 
 # The hit-ratio table (ssc-sim on the traces in ../shared/traces, or

@@ -12,8 +12,8 @@
 # The initramfs holds busybox-static, kmod (as /sbin/modprobe etc.),
 # dmsetup, the project's tools (build/bin/*), tests/vm/ as /vm, and the
 # modules of tests/vm/modules.list with their dependencies, decompressed,
-# plus dm-ssdcache.ko and the harness helper modules (tests/vm/kmod) under
-# extra/.
+# plus dm-ssdcache.ko, the harness helper modules (tests/vm/kmod) and, when
+# scripts/fetch-writeboost.sh built it, dm-writeboost.ko under extra/.
 #
 # Environment: VM_MODULE=PATH packs that dm-ssdcache.ko (e.g. one DKMS built,
 # scripts/deb-test.sh) instead of build/module/VERSION/dm-ssdcache.ko, into
@@ -41,6 +41,9 @@ SSDCACHE_KO=${VM_MODULE:-$BUILD/module/$VER/dm-ssdcache.ko}
 # The harness's helper modules (tests/vm/kmod: vmtest_warn, ...).
 HELPER_KOS=("$BUILD"/vmtest-kmod/"$VER"/*.ko)
 [ -f "${HELPER_KOS[0]}" ] || HELPER_KOS=()
+# The out-of-tree peer for make bench (scripts/fetch-writeboost.sh), if built.
+PEER_KOS=("$BUILD"/writeboost/"$VER"/dm-writeboost.ko)
+[ -f "${PEER_KOS[0]}" ] || PEER_KOS=()
 [ -f "$SSDCACHE_KO" ] || die "$SSDCACHE_KO is missing${VM_MODULE:+ (VM_MODULE)}: run 'make modules' first"
 
 for t in /bin/busybox /bin/kmod /usr/bin/fio "${GUEST_BINS[@]}"; do
@@ -96,7 +99,7 @@ inputs_changed() {
 	[ "$(cat "$IMG.ko-sum" 2>/dev/null)" = "$(sha256sum <"$SSDCACHE_KO")" ] || return 0
 	local newer
 	newer=$(find "$REPO/tests/vm" "$REPO/scripts/mkinitramfs.sh" "$SSDCACHE_KO" \
-		"${HELPER_KOS[@]}" \
+		"${HELPER_KOS[@]}" "${PEER_KOS[@]}" \
 		$( [ -d "$BUILD/bin" ] && echo "$BUILD/bin") \
 		/bin/busybox /bin/kmod "${GUEST_BINS[@]}" \
 		-newer "$IMG" -print -quit 2>/dev/null)
@@ -181,6 +184,7 @@ EOS
 	done
 	cp "$SSDCACHE_KO" "$mods/extra/dm-ssdcache.ko"
 	[ ${#HELPER_KOS[@]} = 0 ] || cp "${HELPER_KOS[@]}" "$mods/extra/"
+	[ ${#PEER_KOS[@]} = 0 ] || cp "${PEER_KOS[@]}" "$mods/extra/"
 	depmod -b "$root" "$VER"
 
 	# The harness and the scenarios.

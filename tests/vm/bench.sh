@@ -10,14 +10,19 @@
 #           pre-filled (brd allocates pages on first write)
 #   cache   CACHE_MB of dm-linear over brd (reused by every cache contender,
 #           one at a time; dm-cache also gets META_MB of metadata)
+#
+# Contenders: ssc-* (dm-ssdcache), dmc-* (dm-cache smq), wc (dm-writecache),
+# bc-* (bcache), and wb, the out-of-tree dm-writeboost, when its module
+# (scripts/fetch-writeboost.sh) was built for this kernel: it is added to
+# every list below then, and reported as not measured otherwise.
 #   fast    a raw brd disk (for "fast" and "linear")
 #
 # Output lines on stdout (the host collects them, scripts/bench.sh):
 #   CFG,<contender>,<exact table line or make-bcache arguments>
 #   CSV,<workload>,<contender>,<round>,<iops>,<p50_us>,<p99_us>,<hits>,
 #       <misses>,<hit_ratio>,<origin_frac>,<extra>
-# hits/misses/hit_ratio: the target's own read counters (ssdcache, dm-cache;
-# "-" for others). origin_frac: sectors read from the origin divided by
+# hits/misses/hit_ratio: the target's own read counters (ssdcache, dm-cache,
+# dm-writeboost; "-" for others). origin_frac: sectors read from the origin divided by
 # sectors the workload read (1 - origin_frac is a byte hit ratio that is
 # measured the same way for every contender; promotions that read whole
 # blocks can push it above 1). extra: workload-specific (drain seconds).
@@ -72,6 +77,11 @@ c_table() {
 	dmc-wt) echo "0 $OSECT cache $META $CACHE $origin $BLOCK_SECTORS 1 writethrough smq 0" ;;
 	dmc-wb) echo "0 $OSECT cache $META $CACHE $origin $BLOCK_SECTORS 1 writeback smq 0" ;;
 	wc) echo "0 $OSECT writecache s $origin $CACHE 4096 0" ;;
+	# dm-writeboost as a read+write cache: read_cache_threshold 127 (the
+	# maximum: every 4 KiB read miss is staged into the log, except runs
+	# of more than 127 consecutive blocks), writeback_threshold 70 (its
+	# readme's example; the default 0 never writes back in the background)
+	wb) echo "0 $OSECT writeboost $origin $CACHE 4 writeback_threshold 70 read_cache_threshold 127" ;;
 	linear) echo "0 $((HIT_MB * 2048)) linear $FAST 0" ;;
 	esac
 }
@@ -82,7 +92,7 @@ c_create() {
 	fast) DEV=$FAST ;;
 	ram) DEV=/dev/mapper/origin-base ;;
 	slow) DEV=$origin ;;
-	linear|ssc-*|dmc-*|wc)
+	linear|ssc-*|dmc-*|wc|wb)
 		case $C in
 		# every cache starts cold: ssdcache would load the previous
 		# contender's clean cache from its superblock (or refuse one
@@ -90,6 +100,8 @@ c_create() {
 		ssc-*) dd if=/dev/zero of="$CACHE" bs=1M count=1 oflag=direct 2>/dev/null ;;
 		dmc-*) dd if=/dev/zero of="$META" bs=4096 count=1 oflag=direct 2>/dev/null ;;
 		wc) dd if=/dev/zero of="$CACHE" bs=4096 count=1 oflag=direct 2>/dev/null ;;
+		# a zeroed first sector makes dm-writeboost format its cache
+		wb) dd if=/dev/zero of="$CACHE" bs=1M count=1 oflag=direct 2>/dev/null ;;
 		esac
 		DEV=$(dm_create bench "$(c_table "$C")") || return 1
 		[ "$C" = linear ] || echo "CFG,$C,$(c_table "$C")" ;;
@@ -151,6 +163,9 @@ c_hits() {
 			p == "read_hits" { h = $0 } p == "read_misses" { m = $0 } { p = $0 }
 			END { print h, m }' ;;
 	dmc-*) dmsetup status bench | awk '{ print $8, $9 }' ;;
+	# 16 counters from field 11: index write<<3 | hit<<2 | on_buffer<<1 |
+	# fullsize (dm-writeboost.h); reads are indices 0-7
+	wb) dmsetup status bench | awk '{ print $15 + $16 + $17 + $18, $11 + $12 + $13 + $14 }' ;;
 	*) echo "- -" ;;
 	esac
 }
@@ -160,6 +175,7 @@ c_dirty() {
 	ssc-*) dmsetup status bench | tr ' ' '\n' | awk 'p == "dirty" { print; exit } { p = $0 }' ;;
 	dmc-*) dmsetup status bench | awk '{ print $14 }' ;;
 	wc) dmsetup status bench | awk '{ print $5 - $6 }' ;;   # blocks - free
+	wb) dmsetup status bench | awk '{ print $10 }' ;;       # nr_dirty_cache_blocks
 	bc-*) awk '{ print ($1 == "0.0k" || $1 == "0") ? 0 : 1 }' "/sys/block/$BCDEV/bcache/dirty_data" ;;
 	*) echo 0 ;;
 	esac
@@ -179,7 +195,7 @@ c_remove() {
 		done
 		sleep 1
 		dm_remove bcback ;;
-	linear|ssc-*|dmc-*|wc) dm_remove bench ;;
+	linear|ssc-*|dmc-*|wc|wb) dm_remove bench ;;
 	esac
 	C=
 }
@@ -289,6 +305,16 @@ writes() {
 			# write everything back: ssdcache's lazy cleaner stops at
 			# its low watermark, as bcache's at writeback_percent
 			case $c in wc|ssc-wb-*) dmsetup message bench 0 flush ;; esac
+			# dm-writeboost's readme: suspend/resume writes out the RAM
+			# buffer, drop_caches returns when all is written back (in
+			# the background here: it is interruptible, and is stopped
+			# with the cap below like the cleaners that are polled)
+			_wbp=
+			if [ "$c" = wb ]; then
+				dmsetup suspend bench && dmsetup resume bench
+				dmsetup message bench 0 drop_caches &
+				_wbp=$!
+			fi
 			[ "$c" = bc-wb ] && echo 0 >"/sys/block/$BCDEV/bcache/writeback_percent"
 			while [ "$(c_dirty)" != 0 ]; do
 				awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" -v m="$T_DRAIN" 'BEGIN { exit !(b - a > m) }' && break
@@ -296,6 +322,10 @@ writes() {
 			done
 			t1=$(cut -d' ' -f1 /proc/uptime)
 			d=$(c_dirty)
+			if [ -n "$_wbp" ]; then
+				kill -0 "$_wbp" 2>/dev/null && kill "$_wbp"
+				wait "$_wbp" 2>/dev/null
+			fi
 			echo "CSV,drain,$c,1,-,-,-,-,-,-,-,$(awk -v a="$t0" -v b="$t1" -v d="$d" 'BEGIN { if (d != 0) printf ">%.0fs (dirty %s)", b - a, d; else printf "%.1fs", b - a }')" ;;
 		esac
 		c_remove
@@ -561,6 +591,14 @@ hotshift() {
 load_ssdcache
 load_modules dm-delay dm-cache dm-cache-smq dm-writecache
 modprobe bcache 2>/dev/null || log "bcache module missing"
+if modprobe dm-writeboost 2>/dev/null && dmsetup targets | grep -q '^writeboost'; then
+	CONTENDERS="$CONTENDERS wb" SCAN_CONTENDERS="$SCAN_CONTENDERS wb"
+	WRITE_CONTENDERS="$WRITE_CONTENDERS wb" SHIFT_CONTENDERS="$SHIFT_CONTENDERS wb"
+	WU_CONTENDERS="$WU_CONTENDERS wb"
+	echo "CFG,wb-module,$(dmsetup targets | grep '^writeboost' | tr -s ' \t' ' ') (out of tree: scripts/fetch-writeboost.sh)"
+else
+	echo "CSV,all,wb,0,-,-,-,-,-,-,-,not measured: no dm-writeboost module for $(uname -r) (scripts/fetch-writeboost.sh: it does not build for every kernel)"
+fi
 OSECT=$((ORIGIN_MB * 2048))
 PARTS=${BENCH_PARTS:-scale simcmp hit_path zipf scan hotshift writes warmup}
 echo "CFG,kernel,$(uname -r)"
