@@ -27,7 +27,7 @@ mkdir -p "$src"
 # The tree as it is (committed or not), without what git ignores.
 if git -C "$REPO" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 	(cd "$REPO" && git ls-files -z --cached --others --exclude-standard |
-		xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+		xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done; exit 0' sh |
 		tar --null -T - -cf -) | tar -xf - -C "$src"
 else
 	(cd "$REPO" && tar --exclude=./build --exclude=./cache -cf - .) | tar -xf - -C "$src"

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -961,23 +962,84 @@ static int send_watermarks(const char *name, const struct dmdev *st,
 	return 0;
 }
 
+struct runtime;
+static int runtime_restore(const char *name, const struct runtime *rt,
+			   bool skip_cutoff);
+
+/*
+ * The cache's health while suspended, as the old table saw it at its
+ * postsuspend commit: a failed cache or a metadata error there leaves an
+ * unclean superblock, on which a table of another geometry cannot start.
+ */
+static bool healthy(const char *name, uint64_t md_errors0)
+{
+	struct ssct_kv kv[SSCT_MAX_KV];
+	const char *cs;
+	struct dmdev d;
+	int n;
+
+	if (dm_query(name, DM_DEVICE_STATUS, &d))
+		return false;
+	n = ssct_parse_status(d.params, kv, SSCT_MAX_KV);
+	cs = ssct_kv_get(kv, n, "cache_state");
+	return (!cs || !strcmp(cs, "ok")) &&
+	       ssct_kv_u64(kv, n, "md_errors", 0) == md_errors0;
+}
+
+/*
+ * Between suspend and resume nothing may stop the tool (the device would
+ * stay suspended, its file system frozen) nor fault in a page from the
+ * device it suspended: block the signals that end it, lock its memory.
+ */
+static void critical_enter(sigset_t *old)
+{
+	sigset_t s;
+
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigaddset(&s, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &s, old);
+	mlockall(MCL_CURRENT | MCL_FUTURE);
+}
+
+static void critical_leave(const sigset_t *old)
+{
+	munlockall();
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 /*
  * Reload @name with @params and length @len (the same devices). When
  * @need_clean (leaving writeback, or a new geometry the target reformats
  * only without dirty data), dirty data is written back first and the
  * dirty count must be 0 with the device suspended (no write can enter
  * between the check and the new table); writes that keep coming get
- * three tries. @why ends the error messages ("cannot @why: ...").
+ * three tries. @why ends the error messages ("cannot @why: ..."). Whatever
+ * fails, the device is left resumed on the old table (its settings @rt put
+ * back if it had to be loaded again), or the message says it is not.
  */
 static int reload_cache(const char *name, const struct dmdev *tb,
 			uint64_t len, const char *params, bool need_clean,
-			const char *why, bool progress)
+			const char *why, bool progress, const struct runtime *rt)
 {
 	char reason[512];
-	uint64_t bb;
+	uint64_t bb, md_errors0 = 0;
 	int64_t dirty = 0;
-	int r, tries;
+	sigset_t old;
+	int r, r2, tries;
 
+	{
+		struct ssct_kv kv[SSCT_MAX_KV];
+		struct dmdev d;
+		int n;
+
+		if (!dm_query(name, DM_DEVICE_STATUS, &d)) {
+			n = ssct_parse_status(d.params, kv, SSCT_MAX_KV);
+			md_errors0 = ssct_kv_u64(kv, n, "md_errors", 0);
+		}
+	}
 	for (tries = 1; ; tries++) {
 		if (need_clean &&
 		    run_cleaning("flush", name, "flush", progress))
@@ -992,19 +1054,31 @@ static int reload_cache(const char *name, const struct dmdev *tb,
 			return err("%s: the kernel refused the new table (%s)",
 				   name, strerror(-r));
 		}
+		critical_enter(&old);
 		r = dm_simple(DM_DEVICE_SUSPEND, name, 0, NULL, NULL, 0);
 		if (r) {
 			dm_simple(DM_DEVICE_CLEAR, name, 0, NULL, NULL, 0);
+			critical_leave(&old);
 			return err("%s: cannot suspend: %s; nothing changed",
 				   name, strerror(-r));
 		}
 		if (need_clean)
 			dirty = get_dirty(name, &bb);
+		if (need_clean && !healthy(name, md_errors0)) {
+			/* the old table, still bound, always resumes */
+			dm_simple(DM_DEVICE_CLEAR, name, 0, NULL, NULL, 0);
+			r = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, NULL, 0);
+			critical_leave(&old);
+			return err("%s: cannot %s: the cache device failed or its metadata could not be saved while suspending; %s",
+				   name, why, r ? "cannot resume the old table (the device is suspended)" :
+				   "nothing changed");
+		}
 		if (!need_clean || dirty == 0)
 			break;
 		/* new writes made data dirty again: back to the old table */
 		dm_simple(DM_DEVICE_CLEAR, name, 0, NULL, NULL, 0);
 		r = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, NULL, 0);
+		critical_leave(&old);
 		if (r)
 			return err("%s: cannot resume the old table: %s (the device is suspended)",
 				   name, strerror(-r));
@@ -1013,20 +1087,22 @@ static int reload_cache(const char *name, const struct dmdev *tb,
 				   name, why, (long long)dirty, tries);
 	}
 	r = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, reason, sizeof(reason));
-	if (r) {
-		int r2;
-
-		/* the new table is in place but did not start: the old one */
-		r2 = dm_simple(DM_DEVICE_RELOAD, name, tb->len, tb->params,
-			       NULL, 0);
-		if (!r2)
-			r2 = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, NULL, 0);
-		return err("%s: the new table did not start (%s%s%s); %s", name,
-			   strerror(-r), reason[0] ? ": " : "", reason,
-			   r2 ? "the old one neither: the device is suspended, see dmesg" :
-			   "the old table is back");
+	if (!r) {
+		critical_leave(&old);
+		return 0;
 	}
-	return 0;
+	/* the new table is in place but did not start: the old one */
+	r2 = dm_simple(DM_DEVICE_RELOAD, name, tb->len, tb->params, NULL, 0);
+	if (!r2)
+		r2 = dm_simple(DM_DEVICE_RESUME, name, 0, NULL, NULL, 0);
+	critical_leave(&old);
+	/* a fresh table: its runtime settings are the defaults */
+	if (!r2 && rt)
+		runtime_restore(name, rt, false);
+	return err("%s: the new table did not start (%s%s%s); %s", name,
+		   strerror(-r), reason[0] ? ": " : "", reason,
+		   r2 ? "the old one neither: the device is suspended, see dmesg" :
+		   "the old table is back");
 }
 
 /* What a reload resets and the tool puts back: the target's messages. */
@@ -1120,7 +1196,7 @@ static int cmd_set(int argc, char **argv)
 		leave_wb = !strcmp(cur_mode, "writeback") && new_mode >= 0 &&
 			   new_mode != SSC_WRITEBACK;
 		if (reload_cache(s.name, &tb, tb.len, params, leave_wb,
-				 "leave writeback", !s.no_progress))
+				 "leave writeback", !s.no_progress, &rt))
 			return 1;
 		if (runtime_restore(s.name, &rt, s.set_cutoff))
 			return 1;
@@ -1170,7 +1246,13 @@ static int mm_size(const char *mm, uint64_t *sectors, uint32_t *lbs)
 		 mm);
 	*lbs = 512;
 	f = fopen(path, "r");
-	if (!f)		/* a partition: its disk's queue */
+	if (!f) {
+		/* a partition: its disk's queue, one directory up */
+		snprintf(path, sizeof(path),
+			 "/sys/dev/block/%s/../queue/logical_block_size", mm);
+		f = fopen(path, "r");
+	}
+	if (!f)
 		return 0;
 	if (fscanf(f, "%llu", &v) == 1)
 		*lbs = (uint32_t)v;
@@ -1255,7 +1337,7 @@ static int cmd_resize(int argc, char **argv)
 	 */
 	runtime_save(&st, &rt);
 	if (reload_cache(rs.name, &tb, osz, tb.params, true, "resize",
-			 !rs.no_progress))
+			 !rs.no_progress, &rt))
 		return 1;
 	if (runtime_restore(rs.name, &rt, false))
 		return 1;
@@ -1448,16 +1530,20 @@ static void json_kv(const char *key, const char *val, bool comma)
  */
 static int status_prometheus(const char *name)
 {
-	struct ssct_prom_cache pc[64];
+	struct ssct_prom_cache *pc = NULL;
 	struct cache_view *v = NULL;
 	char **names = NULL, *out;
-	int i, count = 0, k = 0, r = 0;
+	int i, count = 0, k = 0, r = 0, need;
 	size_t len = 1 << 16;
 
 	if (name) {
 		v = calloc(1, sizeof(*v));
-		if (!v)
+		pc = calloc(1, sizeof(*pc));
+		if (!v || !pc) {
+			free(v);
+			free(pc);
 			return err("out of memory");
+		}
 		if (get_view(name, v)) {
 			free(v);
 			return 1;
@@ -1468,9 +1554,13 @@ static int status_prometheus(const char *name)
 			return err("cannot list device-mapper devices: %s",
 				   dm_last_err[0] ? dm_last_err : "is dm-mod loaded?");
 		v = calloc(count ? count : 1, sizeof(*v));
-		if (!v)
+		pc = calloc(count ? count : 1, sizeof(*pc));
+		if (!v || !pc) {
+			free(v);
+			free(pc);
 			return err("out of memory");
-		for (i = 0; i < count && k < 64; i++) {
+		}
+		for (i = 0; i < count; i++) {
 			struct dmdev t;
 
 			if (dm_query(names[i], DM_DEVICE_TABLE, &t) ||
@@ -1483,15 +1573,19 @@ static int status_prometheus(const char *name)
 		}
 	}
 	out = malloc(len);
-	if (!out) {
-		r = err("out of memory");
-	} else {
-		if (ssct_prom_format(pc, k, out, len) >= (int)len)
-			r = err("too many metrics");
-		else
-			fputs(out, stdout);
+	need = out ? ssct_prom_format(pc, k, out, len) : -1;
+	if (need >= (int)len) {		/* many caches: as much as it takes */
 		free(out);
+		len = (size_t)need + 1;
+		out = malloc(len);
+		need = out ? ssct_prom_format(pc, k, out, len) : -1;
 	}
+	if (!out || need < 0 || need >= (int)len)
+		r = err("out of memory");
+	else
+		fputs(out, stdout);
+	free(out);
+	free(pc);
 	for (i = 0; i < count; i++)
 		free(names[i]);
 	free(names);
