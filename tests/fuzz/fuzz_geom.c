@@ -12,7 +12,7 @@
  *
  * Properties checked: ssc_geom_init() returns 0 or -EINVAL with *err set;
  * an accepted geometry fits the cache device, covers the origin, has
- * 1..256 sub-blocks of the logical block size per cache block, and every
+ * 1..4096 sub-blocks of the logical block size per cache block, and every
  * probe sequence stays inside the set range with distinct sets; a way
  * installed for a block is found again in its probe sets.
  */
@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK((1ull << g.sub_shift) == g.sub_sectors);
 	CHECK(g.nsub >= 1 && g.nsub <= SSC_MAX_SUB);
 	CHECK((uint64_t)g.nsub * g.sub_sectors == g.block_sectors);
-	CHECK(g.words == (g.nsub + 63) / 64 && g.words >= 1 && g.words <= 4);
+	CHECK(g.words == (g.nsub + 63) / 64 && g.words >= 1 && g.words <= SSC_MAX_SUB / 64);
 	CHECK(g.nr_sets >= 1 && g.nr_ways == g.nr_sets * SSC_WAYS);
 	CHECK(g.assoc == cfg.assoc);
 	/* fits on the cache device (no overflow: nr_ways <= csz / 16) */

@@ -39,7 +39,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 static void check_cache(const struct ssc_cache *c)
 {
-	uint64_t w, used = 0, dirty = 0, sets[SSC_MAX_ASSOC + 1], k;
+	uint64_t w, used = 0, dirty = 0, sets[SSC_MAX_ASSOC + 1], k, sets_used = 0;
 	uint64_t tail = c->g.nsub % 64 ? ~0ull << (c->g.nsub % 64) : 0;
 	unsigned int n, i;
 
@@ -51,6 +51,11 @@ static void check_cache(const struct ssc_cache *c)
 		if (c->ways[w].oblock == SSC_NO_BLOCK)
 			continue;
 		used++;
+		/* the first way in use of its set counts the set */
+		for (k = w - w % SSC_WAYS; k < w; k++)
+			if (c->ways[k].oblock != SSC_NO_BLOCK)
+				break;
+		sets_used += k == w;
 		CHECK(c->ways[w].oblock < c->g.origin_blocks);
 		n = ssc_probe_sets(&c->g, c->ways[w].oblock, sets);
 		for (i = 0; i < n; i++) {
@@ -70,6 +75,7 @@ static void check_cache(const struct ssc_cache *c)
 	}
 	CHECK(used == ssc_counter_read(&c->nr_used));
 	CHECK(dirty == ssc_counter_read(&c->nr_dirty));
+	CHECK(sets_used == ssc_counter_read(&c->nr_sets_used));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
