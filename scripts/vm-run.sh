@@ -366,12 +366,15 @@ boot_once() {
 		fi
 		sleep 0.3
 	done
-	# Reap qemu's subshell only if it is still there: once something else
-	# reaped it, "wait PID" would block in waitpid(-1) on the tee that
-	# outlives it (seen once under heavy load: the run hung there).
-	if kill -0 "$qpid" 2>/dev/null; then
-		wait "$qpid" 2>/dev/null || true
-	fi
+	# Let qemu's subshell go without "wait PID": under heavy load bash's
+	# wait was seen twice blocking for good in waitpid(-1) on the tee that
+	# outlives it (the caller's "> >(tee ...)" is our child too), once
+	# even after a kill -0 check. Bash reaps the subshell itself; poll
+	# until it is gone (at most 30 s, should its PID be reused).
+	for _ in $(seq 150); do
+		kill -0 "$qpid" 2>/dev/null || break
+		sleep 0.2
+	done
 	B_VERDICT=$verdict
 	# The scenario that was running when the VM died without us cutting it.
 	if [ -n "$cur" ] && [ "$B_CUT" = 0 ]; then
