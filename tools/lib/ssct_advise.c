@@ -65,19 +65,15 @@ int ssct_advise_blocks(struct ssct_advise *a, const char *list, char *err,
 int ssct_advise_policies(struct ssct_advise *a, const char *list, char *err,
 			 size_t errlen)
 {
-	static const enum ssc_policy all[] = { SSC_LFU, SSC_LRU, SSC_ADAPTIVE };
 	char *dup = strdup(list), *tok, *save = NULL;
-	unsigned int i;
-	int rc = 0;
+	int rc = 0, p;
 
 	if (!dup)
 		return -ENOMEM;
 	a->npolicy = 0;
 	for (tok = strtok_r(dup, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < 3; i++)
-			if (!strcasecmp(tok, ssc_policy_name(all[i])))
-				break;
-		if (i == 3) {
+		p = ssct_parse_policy(tok);
+		if (p < 0) {
 			adv_errf(err, errlen, "invalid policy '%s' (lru, lfu or adaptive)", tok);
 			rc = -EINVAL;
 			break;
@@ -87,7 +83,7 @@ int ssct_advise_policies(struct ssct_advise *a, const char *list, char *err,
 			rc = -EINVAL;
 			break;
 		}
-		a->policy[a->npolicy++] = all[i];
+		a->policy[a->npolicy++] = (enum ssc_policy)p;
 	}
 	if (!rc && !a->npolicy) {
 		adv_errf(err, errlen, "no policy given");

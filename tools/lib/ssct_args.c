@@ -175,7 +175,7 @@ bad:
 	return -EINVAL;
 }
 
-static int parse_mode(const char *val)
+int ssct_parse_mode(const char *val)
 {
 	if (!strcasecmp(val, "writethrough"))
 		return SSC_WRITETHROUGH;
@@ -186,7 +186,7 @@ static int parse_mode(const char *val)
 	return -1;
 }
 
-static int parse_policy(const char *val)
+int ssct_parse_policy(const char *val)
 {
 	if (!strcasecmp(val, "lru"))
 		return SSC_LRU;
@@ -267,7 +267,7 @@ int ssct_parse_create(int argc, char **argv, struct ssct_create *c,
 			c->cache = val;
 			break;
 		case 2:
-			c->mode = parse_mode(val);
+			c->mode = ssct_parse_mode(val);
 			if (c->mode < 0) {
 				errf(err, errlen, "invalid mode '%s' (writethrough, writeback or readcache)",
 				     val);
@@ -283,7 +283,7 @@ int ssct_parse_create(int argc, char **argv, struct ssct_create *c,
 			}
 			break;
 		case 4:
-			c->policy = parse_policy(val);
+			c->policy = ssct_parse_policy(val);
 			if (c->policy < 0) {
 				errf(err, errlen, "invalid policy '%s' (lru, lfu or adaptive)",
 				     val);
@@ -853,7 +853,7 @@ int ssct_parse_set(int argc, char **argv, struct ssct_set *s, char *err,
 		}
 		switch (key) {
 		case 0:
-			s->mode = parse_mode(val);
+			s->mode = ssct_parse_mode(val);
 			if (s->mode < 0) {
 				errf(err, errlen, "invalid mode '%s' (writethrough, writeback or readcache)",
 				     val);
@@ -861,7 +861,7 @@ int ssct_parse_set(int argc, char **argv, struct ssct_set *s, char *err,
 			}
 			break;
 		case 1:
-			s->policy = parse_policy(val);
+			s->policy = ssct_parse_policy(val);
 			if (s->policy < 0) {
 				errf(err, errlen, "invalid policy '%s' (lru, lfu or adaptive)",
 				     val);

@@ -25,6 +25,13 @@
  */
 int ssct_parse_size(const char *s, uint64_t *bytes);
 
+/*
+ * A mode (writethrough, writeback, readcache) or policy (lru, lfu,
+ * adaptive) name, case-insensitive: its enum value, or -1.
+ */
+int ssct_parse_mode(const char *val);
+int ssct_parse_policy(const char *val);
+
 /* Print @bytes as "1.5 GiB" (or "512 B"). */
 void ssct_human(uint64_t bytes, char *buf, size_t len);
 
