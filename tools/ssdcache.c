@@ -82,6 +82,17 @@ static const struct cmd cmds[] = {
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 
+/* The entry of command @name (for its help text in error messages). */
+static const struct cmd *cmd_of(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_CMDS; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	abort();	/* only called with the names above */
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -699,7 +710,7 @@ static int cmd_create(int argc, char **argv)
 			args[n++] = argv[i];
 	}
 	if (ssct_parse_create(n, args, &c, errbuf, sizeof(errbuf)))
-		return usage_err(&cmds[0], errbuf);
+		return usage_err(cmd_of("create"), errbuf);
 	if (c.help) {
 		fputs(ssct_help_create, stdout);
 		return 0;
@@ -841,12 +852,12 @@ static int cleaning_cmd(const struct cmd *c, int argc, char **argv,
 
 static int cmd_flush(int argc, char **argv)
 {
-	return cleaning_cmd(&cmds[2], argc, argv, "flush");
+	return cleaning_cmd(cmd_of("flush"), argc, argv, "flush");
 }
 
 static int cmd_detach(int argc, char **argv)
 {
-	return cleaning_cmd(&cmds[3], argc, argv, "detach");
+	return cleaning_cmd(cmd_of("detach"), argc, argv, "detach");
 }
 
 /* ---------------------------------------------------------------- attach, set */
@@ -870,7 +881,7 @@ static const char *kv_of(const struct dmdev *st, const char *key, char *buf,
 
 static int cmd_attach(int argc, char **argv)
 {
-	const struct cmd *c = &cmds[9];
+	const struct cmd *c = cmd_of("attach");
 	const char *name = NULL;
 	char state[32];
 	struct dmdev st;
@@ -1158,7 +1169,7 @@ static int reload_allowed(const char *name, const struct dmdev *st,
 
 static int cmd_set(int argc, char **argv)
 {
-	const struct cmd *c = &cmds[10];
+	const struct cmd *c = cmd_of("set");
 	char errbuf[SSCT_ERRLEN], params[1280], cur_mode[32], cur_pol[32];
 	char v[32];
 	struct dmdev tb, st;
@@ -1262,7 +1273,7 @@ static int mm_size(const char *mm, uint64_t *sectors, uint32_t *lbs)
 
 static int cmd_resize(int argc, char **argv)
 {
-	const struct cmd *c = &cmds[12];
+	const struct cmd *c = cmd_of("resize");
 	char errbuf[SSCT_ERRLEN], copy[1024], why[512], oname[128], cname[128];
 	char mode[32], cpath[160];
 	const char *derr = NULL;
@@ -1350,7 +1361,7 @@ static int cmd_resize(int argc, char **argv)
 
 static int cmd_remove(int argc, char **argv)
 {
-	const struct cmd *c = &cmds[1];
+	const struct cmd *c = cmd_of("remove");
 	const char *name = NULL;
 	bool flush = false;
 	struct dmdev d;
@@ -1448,7 +1459,7 @@ static int cmd_list(int argc, char **argv)
 			fputs(ssct_help_list, stdout);
 			return 0;
 		}
-		return usage_err(&cmds[4], "unexpected argument");
+		return usage_err(cmd_of("list"), "unexpected argument");
 	}
 	if (dm_list_names(&names, &count))
 		return err("cannot list device-mapper devices: %s",
@@ -1595,7 +1606,7 @@ static int status_prometheus(const char *name)
 
 static int cmd_status(int argc, char **argv)
 {
-	const struct cmd *c = &cmds[5];
+	const struct cmd *c = cmd_of("status");
 	const char *name = NULL, *s, *state, *fmt = "text";
 	bool json = false;
 	struct cache_view *v;
@@ -1711,7 +1722,7 @@ static void on_signal(int sig)
 
 static int cmd_stats(int argc, char **argv)
 {
-	const struct cmd *c = &cmds[6];
+	const struct cmd *c = cmd_of("stats");
 	const char *name = NULL;
 	struct cache_view *v;
 	uint64_t prev[SSCT_MAX_KV];
@@ -1784,7 +1795,7 @@ static int cmd_stats(int argc, char **argv)
 
 static int cmd_inspect(int argc, char **argv)
 {
-	const struct cmd *c = &cmds[7];
+	const struct cmd *c = cmd_of("inspect");
 	const char *path = NULL, *derr = NULL;
 	char uuid[40], a[32], b[32];
 	struct ssc_sb sb;
@@ -1892,7 +1903,7 @@ static bool wait_for(const char *path, double deadline)
 
 static int cmd_assemble(int argc, char **argv)
 {
-	const struct cmd *c = &cmds[8];
+	const struct cmd *c = cmd_of("assemble");
 	const char *conf = CONF_FILE;
 	struct create_extra x = { 0 };
 	char line[2048], errbuf[SSCT_ERRLEN], *av[64], *end;
@@ -2141,7 +2152,7 @@ umount:
 
 static int cmd_advise(int argc, char **argv)
 {
-	const struct cmd *c = &cmds[NR_CMDS - 1];
+	const struct cmd *c = cmd_of("advise");
 	const char *dev = NULL, *trace = NULL, *save = NULL, *plot = NULL;
 	const char *blocks = NULL, *policies = "lfu,adaptive";
 	struct ssct_advise a = { .mode = SSC_WRITETHROUGH, .lbs = 0 };
@@ -2189,14 +2200,11 @@ static int cmd_advise(int argc, char **argv)
 		} else if (!strcmp(o, "--policy")) {
 			policies = val;
 		} else if (!strcmp(o, "--mode")) {
-			if (!strcasecmp(val, "writethrough"))
-				a.mode = SSC_WRITETHROUGH;
-			else if (!strcasecmp(val, "writeback"))
-				a.mode = SSC_WRITEBACK;
-			else if (!strcasecmp(val, "readcache"))
-				a.mode = SSC_READCACHE;
-			else
+			int m = ssct_parse_mode(val);
+
+			if (m < 0)
 				return usage_err(c, "invalid --mode (writethrough, writeback or readcache)");
+			a.mode = (enum ssc_mode)m;
 		} else if (!strcmp(o, "--min-size") || !strcmp(o, "--max-size") ||
 			   !strcmp(o, "--origin-size")) {
 			if (ssct_parse_size(val, &v) || !v)

@@ -50,7 +50,7 @@ expect_err() {
 # ---- help: every command, the same text by "help CMD" and "CMD --help"
 must $T --help >/dev/null
 must $T --version >/dev/null
-for c in create remove flush detach attach set resize list status stats inspect assemble; do
+for c in create remove flush detach attach set resize list status stats inspect assemble advise; do
 	$T $c --help >h1.txt || fail "$c --help failed"
 	$T help $c >h2.txt || fail "help $c failed"
 	head -n1 h1.txt | grep -q "^Usage: ssdcache $c" || fail "$c --help: $(head -n1 h1.txt)"
