@@ -14,9 +14,9 @@
 #
 # The Debian packages (make deb, then scripts/deb-test.sh: DKMS in a Debian
 # 12 chroot, the DKMS-built module booted on each of --kernels, purge) run
-# in the background beside the unit tests, fuzzers and explorer, and are
-# waited for before the VM scenarios start (one VM of theirs at a time
-# would otherwise make three). make deb counts as one case, each check of
+# in the background beside the unit tests, fuzzers, explorer and VM
+# scenarios (their VMs are short; one at a time, a third guest for a
+# minute or two), and are waited for at the end. make deb counts as one case, each check of
 # deb-test.sh as one. They run when no --scenarios subset is given, or with
 # CHECK_DEB=1; CHECK_DEB=0 skips them.
 set -uo pipefail
@@ -43,6 +43,12 @@ mkdir -p "$RES/vm"
 failures=()
 note() { echo "== check: $*"; }
 
+running() {               # running PID...: how many are still alive (the
+	local p n=0           # deb job is a background job too: not "jobs")
+	for p; do kill -0 "$p" 2>/dev/null && n=$((n + 1)); done
+	echo $n
+}
+
 step() {                  # step NAME CMD...: run a build step, record failure
 	local name=$1
 	shift
@@ -56,10 +62,12 @@ step() {                  # step NAME CMD...: run a build step, record failure
 step "Debian packages" "$REPO/scripts/install-deps.sh"
 step "build userspace tools and unit tests" make -C "$REPO" --no-print-directory tools unit-build
 ub=$?
+step "build the module for $KVERS" make -C "$REPO" --no-print-directory KVERS="$KVERS" modules
+mb=$?
 CHECK_DEB=${CHECK_DEB:-$([ -z "$SCEN" ] && echo 1 || echo 0)}
 DEBPID=
 if [ "$CHECK_DEB" = 1 ]; then
-	note "Debian packages: make deb, scripts/deb-test.sh (in the background, log: $RES/deb.log)"
+	note "Debian packages: make deb, scripts/deb-test.sh (in the background, after the module build its VMs need; log: $RES/deb.log)"
 	(
 		if make -C "$REPO" --no-print-directory deb; then
 			echo "1 0" >"$RES/deb.counts"
@@ -71,6 +79,42 @@ if [ "$CHECK_DEB" = 1 ]; then
 	DEBPID=$!
 	trap 'kill -TERM "$DEBPID" 2>/dev/null; wait; exit 143' TERM INT HUP
 fi
+
+# The VM scenarios, one vm-run.sh per kernel, VM_JOBS at a time, in the
+# background (vm_phase) while the host-side tests below run: those are
+# short, and the VMs are the long part. vm-run.sh kills its qemu on TERM.
+vm_phase() {
+	local pids=() k share nk ki=0
+	trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait; exit 143' TERM
+	# The long lists of cases (configurations, rounds, seeds) are split
+	# between the kernels: the K-th of N kernels gets VM_PARAMS share=K/N
+	# and takes every N-th case (tests/vm/lib.sh: mine, share_of), so
+	# every scenario runs on every kernel and every case on one of them.
+	# CHECK_SHARE=0: every kernel runs every case.
+	nk=$(echo $KVERS | wc -w)
+	for k in $KVERS; do
+		share=
+		[ "${CHECK_SHARE:-1}" = 0 ] || [ "$nk" -lt 2 ] || share="share=$ki/$nk"
+		ki=$((ki + 1))
+		note "VM scenarios on $k${SCEN:+: $SCEN}${share:+ ($share of the cases)}"
+		# Lines carry a [kernel] prefix, so parallel output may interleave.
+		# shellcheck disable=SC2086
+		VM_PARAMS="${VM_PARAMS:-}${share:+ $share}" \
+			"$REPO/scripts/vm-run.sh" -k "$k" -o "$RES/vm" $SCEN > >(tee "$RES/vm-$k.log") 2>&1 &
+		pids+=($!)
+		while [ "$(running "${pids[@]}")" -ge "$JOBS" ]; do sleep 5; done
+	done
+	while [ "$(running "${pids[@]}")" -gt 0 ]; do sleep 5; done
+	wait "${pids[@]}" 2>/dev/null
+}
+
+VMPID=
+if [ "$mb" = 0 ]; then
+	vm_phase &
+	VMPID=$!
+	trap 'kill -TERM $VMPID $DEBPID 2>/dev/null; wait; exit 143' TERM INT HUP
+fi
+
 if [ "$ub" = 0 ]; then
 	note "unit tests"
 	RESULTS=$RES/unit.counts make -C "$REPO" --no-print-directory -s unit || true
@@ -87,36 +131,25 @@ fi
 # and its mutants: each case counts.
 note "interleaving explorer"
 RESULTS=$RES/explore.counts "$REPO/scripts/explore.sh" --seconds "${EXPLORE_SECONDS:-60}" || true
-if [ -n "$DEBPID" ]; then
-	note "Debian packages: waiting for the test"
-	wait "$DEBPID"
-	trap - TERM INT HUP
-	sed 's/^/  /' "$RES/deb.log"
-fi
-step "build the module for $KVERS" make -C "$REPO" --no-print-directory KVERS="$KVERS" modules
-mb=$?
-
-if [ "$mb" = 0 ]; then
-	# vm-run.sh runs in the background even with one job, so that a signal
-	# to this script stops the VMs too (vm-run.sh kills its qemu on TERM).
-	VMPIDS=()
-	trap 'kill -TERM "${VMPIDS[@]}" 2>/dev/null; wait; exit 143' TERM INT HUP
-	for k in $KVERS; do
-		note "VM scenarios on $k${SCEN:+: $SCEN}"
-		# Lines carry a [kernel] prefix, so parallel output may interleave.
-		# shellcheck disable=SC2086
-		"$REPO/scripts/vm-run.sh" -k "$k" -o "$RES/vm" $SCEN > >(tee "$RES/vm-$k.log") 2>&1 &
-		VMPIDS+=($!)
-		while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
-	done
-	wait
-	trap - TERM INT HUP
+if [ -n "$VMPID" ]; then
+	while [ "$(running "$VMPID")" -gt 0 ]; do sleep 5; done
+	wait "$VMPID" 2>/dev/null
 	for k in $KVERS; do
 		# A run that produced no result at all (e.g. the initramfs failed).
 		if ! ls "$RES/vm/$k"/*.result >/dev/null 2>&1; then
 			failures+=("VM run on $k (no results)")
 		fi
 	done
+fi
+
+# The Debian packages' job ran beside everything else (its VMs are
+# short: a third guest for a minute or two).
+if [ -n "$DEBPID" ]; then
+	note "Debian packages: waiting for the test"
+	while [ "$(running "$DEBPID")" -gt 0 ]; do sleep 5; done
+	wait "$DEBPID" 2>/dev/null
+	trap - TERM INT HUP
+	sed 's/^/  /' "$RES/deb.log"
 fi
 
 # Count.

@@ -180,7 +180,7 @@ for s in "${SCENARIOS[@]}"; do
 	[ -f "$SCEN_DIR/$s.sh" ] || die "no scenario $SCEN_DIR/$s.sh"
 done
 
-RUNDIR=$BUILD/vm/$VER/runs
+RUNDIR=$BUILD/vm/$VER/runs${VM_MODULE:+-alt}
 RESDIR=$OUTDIR/$LINE
 mkdir -p "$RUNDIR" "$RESDIR"
 
@@ -486,7 +486,7 @@ for s in "${SINGLE[@]}"; do
 	f=$SCEN_DIR/$s.sh
 	pc=$(header "$f" powercut)
 	pc=${pc:-none}
-	ddir=$BUILD/vm/$VER/disks/$s
+	ddir=$BUILD/vm/$VER/disks${VM_MODULE:+-alt}/$s
 	rm -rf "$ddir"
 	mkdir -p "$ddir"
 	disks=()

@@ -45,6 +45,25 @@ vm_param() {
 	echo "${_v:-$2}"
 }
 
+# mine I: true if case I (0, 1, 2, ...) of a scenario's list belongs to this
+# run. make check splits the long lists of cases between its kernels
+# (VM_PARAMS="share=K/N" on the K-th of N kernels: cases with I % N == K),
+# so that together the kernels run every case once; a run on its own
+# (make vm-test) takes every case.
+mine() {
+	_sh=$(vm_param share 0/1)
+	[ $(($1 % ${_sh#*/})) = "${_sh%/*}" ]
+}
+
+# share_of N: how many of N interchangeable cases (random seeds) this run
+# takes: N split between the kernels of make check, at least 1.
+share_of() {
+	_sh=$(vm_param share 0/1)
+	_n=$((($1 + ${_sh#*/} - 1) / ${_sh#*/}))
+	[ "$_n" -ge 1 ] || _n=1
+	echo "$_n"
+}
+
 # sectors DEV: size in 512-byte sectors.
 sectors() {
 	blockdev --getsz "$1"

@@ -121,7 +121,10 @@ check_state() {
 }
 
 # run_case MODE BLOCKSIZE INSTANTS [cleaner]
+NCASE=0
 run_case() {
+	NCASE=$((NCASE + 1))
+	mine $((NCASE - 1)) || { log "case $NCASE ($1): another kernel's share"; return 0; }
 	_mode=$1
 	ARGS="blocksize $2 $1"
 	_case="$1/$(($2 / 2))k"

@@ -24,7 +24,8 @@
 #
 # REGCHECK_ROUNDS (default 12: the table once), REGCHECK_SECONDS (I/O per
 # round, default 6), REGCHECK_SEED, REGCHECK_REPORTS (violations printed per
-# round); contract-register-long runs 48 rounds of 20 s.
+# round); contract-register-long runs 48 rounds of 20 s. make check splits
+# the rounds between its kernels (lib.sh: mine).
 # timeout: 480
 . /vm/lib.sh
 
@@ -221,7 +222,15 @@ STATE=		# the state file of the last good round
 FRESH=1		# the next create reformats and the tool writes generation 0
 PREV_BS=
 ROUND=1
+NRUN=0
 while [ $ROUND -le "$ROUNDS" ]; do
+	# make check splits the rounds between its kernels; a round starts
+	# from whatever the last round run here left
+	if ! mine $((ROUND - 1)); then
+		ROUND=$((ROUND + 1))
+		continue
+	fi
+	NRUN=$((NRUN + 1))
 	round_cfg $ROUND
 	EV=$PWD/ev.$ROUND
 	mkdir -p "$EV"
@@ -305,5 +314,5 @@ while [ $ROUND -le "$ROUNDS" ]; do
 	PREV_BS=$BS
 	ROUND=$((ROUND + 1))
 done
-log "register check: $ROUNDS rounds, $TOTAL_OPS ops, $TOTAL_READS reads checked ($TOTAL_SECT sector reads); $NFAIL rounds failed"
-[ "$NFAIL" = 0 ] || fail "$NFAIL of $ROUNDS rounds failed:$FAILED"
+log "register check: $NRUN of $ROUNDS rounds, $TOTAL_OPS ops, $TOTAL_READS reads checked ($TOTAL_SECT sector reads); $NFAIL rounds failed"
+[ "$NFAIL" = 0 ] || fail "$NFAIL of $NRUN rounds failed:$FAILED"

@@ -53,7 +53,7 @@
 load_ssdcache
 OMB=8
 OS=$((OMB * 2048))
-NSEQ=$(vm_param restart_seqs 4)
+NSEQ=$(share_of "$(vm_param restart_seqs 4)")	# split between make check's kernels
 NSTEP=$(vm_param restart_steps 20)
 FIXED=$(vm_param restart_fixed 1)
 SEED0=$(vm_param restart_seed "$(($(od -An -N2 -tu2 /dev/urandom) + 1))")

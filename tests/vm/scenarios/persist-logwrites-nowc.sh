@@ -86,7 +86,10 @@ cut_at() {
 }
 
 # run_case NAME ORIGIN_MB HIGH_WATERMARK
+NCASE=0
 run_case() {
+	NCASE=$((NCASE + 1))
+	mine $((NCASE - 1)) || { log "case $NCASE ($1): another kernel's share"; return 0; }
 	run=$1 OMB=$2
 	OS=$((OMB * 2048))
 	ncut=0

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# persist-powerloop: 16 power cuts in a row under a write workload with
+# persist-powerloop: 8 power cuts in a row under a write workload with
 # flushes and FUA writes, on a write-back and a writethrough cache at once
 # (file-backed virtio disks). Every boot re-creates both targets with the
 # same table and checks, with ssc-crashtest's journal (on a disk of its
@@ -11,7 +11,7 @@
 # origin alone.
 # disks: 16M 8M 2M 16M 8M 2M
 # powercut: marker
-# cycles: 16
+# cycles: 8
 # timeout: 240
 . /vm/lib.sh
 
