@@ -257,7 +257,18 @@ int ssc_md_open(struct ssc_ctx *sc, const char **err)
 		return 0;
 	if (sc->cfg.reformat) {
 		r = ssc_md_format(sc);
+		if (!r)
+			ssc_claim_set_stale(sc, false);
 		goto out;
+	}
+	if (ssc_claim_stale(sc)) {
+		/*
+		 * What is on the cache device is older than what the last
+		 * table showed (a discard, a write while detached dropped a
+		 * dirty copy since): loading it could serve data overwritten.
+		 */
+		*err = "The last table on this cache device could not save its metadata (cache device errors): what the cache holds is out of date; check the cache device, then add 'reformat' (data not yet written back is lost) or use the origin alone";
+		return -EIO;
 	}
 	r = ssc_md_read_sb(sc, &md->sb, err);
 	if (r == -ENOENT) {

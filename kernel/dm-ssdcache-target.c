@@ -88,6 +88,8 @@ struct ssc_fill {
 	sector_t cache_sector;
 	unsigned int bytes;
 	unsigned int nr_pages;
+	atomic_t pending;	/* bios in flight, +1 while sending */
+	bool failed;
 	struct work_struct work;
 	struct page *pages[];
 };
@@ -95,36 +97,69 @@ struct ssc_fill {
 static struct kmem_cache *ssc_wb_cache;
 
 /*
- * Cache devices in use, so that two ssdcache devices never share one (a
- * table reload of the same mapped device may, for the time both tables
- * exist).
+ * Cache devices in use, so that two ssdcache devices never share one: only
+ * the tables of one mapped device may (a reload: the live table, the new
+ * one, and for a moment a replaced inactive one), each once. Two targets
+ * of one table on one cache device would be two engines unaware of each
+ * other writing the same blocks.
  */
+#define SSC_CLAIM_TABLES 4
+
 struct ssc_claim {
 	struct list_head list;
 	dev_t dev;
 	struct mapped_device *md;
-	unsigned int count;
+	struct dm_table *tables[SSC_CLAIM_TABLES];
+	/*
+	 * The last table's final metadata commit failed: the metadata on
+	 * the device is older than what it showed. Kept (with no tables)
+	 * after that table is gone, until a reformat or the module unload.
+	 */
+	bool stale;
 };
 
 static LIST_HEAD(ssc_claims);
 static DEFINE_MUTEX(ssc_claims_lock);
 
+/*
+ * 0: claimed, the first table to use @dev; 1: claimed by another table of
+ * the same mapped device (a reload); -EBUSY: another mapped device uses
+ * it; -EEXIST: another target of this table does.
+ */
 static int ssc_claim_cache(struct dm_target *ti, dev_t dev)
 {
 	struct mapped_device *md = dm_table_get_md(ti->table);
 	struct ssc_claim *c;
-	int r = 0;
+	int r = 0, i, slot;
 
 	mutex_lock(&ssc_claims_lock);
 	list_for_each_entry(c, &ssc_claims, list) {
 		if (c->dev != dev)
 			continue;
+		if (!c->md) {	/* left stale by a removed device */
+			c->md = md;
+			c->tables[0] = ti->table;
+			goto out;
+		}
 		if (c->md != md) {
 			r = -EBUSY;
-		} else {
-			c->count++;
-			r = 1;	/* a reload: the live table uses it */
+			goto out;
 		}
+		slot = -1;
+		for (i = 0; i < SSC_CLAIM_TABLES; i++) {
+			if (c->tables[i] == ti->table) {
+				r = -EEXIST;
+				goto out;
+			}
+			if (!c->tables[i] && slot < 0)
+				slot = i;
+		}
+		if (slot < 0) {
+			r = -EBUSY;
+			goto out;
+		}
+		c->tables[slot] = ti->table;
+		r = 1;	/* a reload: the live table uses it */
 		goto out;
 	}
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
@@ -134,27 +169,73 @@ static int ssc_claim_cache(struct dm_target *ti, dev_t dev)
 	}
 	c->dev = dev;
 	c->md = md;
-	c->count = 1;
+	c->tables[0] = ti->table;
 	list_add(&c->list, &ssc_claims);
 out:
 	mutex_unlock(&ssc_claims_lock);
 	return r;
 }
 
-static void ssc_unclaim_cache(dev_t dev)
+static void ssc_unclaim_cache(struct dm_target *ti, dev_t dev)
+{
+	struct ssc_claim *c;
+	int i, used = 0;
+
+	mutex_lock(&ssc_claims_lock);
+	list_for_each_entry(c, &ssc_claims, list) {
+		if (c->dev != dev)
+			continue;
+		for (i = 0; i < SSC_CLAIM_TABLES; i++) {
+			if (c->tables[i] == ti->table)
+				c->tables[i] = NULL;
+			else if (c->tables[i])
+				used++;
+		}
+		if (used) {
+			break;
+		} else if (c->stale) {
+			c->md = NULL;	/* any device may take it over */
+		} else {
+			list_del(&c->list);
+			kfree(c);
+		}
+		break;
+	}
+	mutex_unlock(&ssc_claims_lock);
+}
+
+static struct ssc_claim *ssc_claim_find(struct ssc_ctx *sc)
+{
+	struct ssc_claim *c;
+
+	lockdep_assert_held(&ssc_claims_lock);
+	list_for_each_entry(c, &ssc_claims, list)
+		if (c->dev == sc->cdev->bdev->bd_dev)
+			return c;
+	return NULL;
+}
+
+/* Is the metadata on @sc's cache device older than what it showed? */
+bool ssc_claim_stale(struct ssc_ctx *sc)
+{
+	struct ssc_claim *c;
+	bool stale;
+
+	mutex_lock(&ssc_claims_lock);
+	c = ssc_claim_find(sc);
+	stale = c && c->stale;
+	mutex_unlock(&ssc_claims_lock);
+	return stale;
+}
+
+void ssc_claim_set_stale(struct ssc_ctx *sc, bool stale)
 {
 	struct ssc_claim *c;
 
 	mutex_lock(&ssc_claims_lock);
-	list_for_each_entry(c, &ssc_claims, list) {
-		if (c->dev == dev) {
-			if (!--c->count) {
-				list_del(&c->list);
-				kfree(c);
-			}
-			break;
-		}
-	}
+	c = ssc_claim_find(sc);
+	if (c)
+		c->stale = stale;
 	mutex_unlock(&ssc_claims_lock);
 }
 
@@ -296,47 +377,74 @@ static void ssc_fill_free(struct ssc_fill *f)
 	kfree(f);
 }
 
-static void ssc_fill_endio(struct bio *bio)
+/* The last bio of a fill is done (or none could be sent): finish it. */
+static void ssc_fill_put(struct ssc_fill *f)
 {
-	struct ssc_fill *f = bio->bi_private;
 	struct ssc_ctx *sc = f->sc;
-	bool ok = !bio->bi_status;
+	bool ok = !READ_ONCE(f->failed);
 
+	if (!atomic_dec_and_test(&f->pending))
+		return;
 	if (ok) {
 		ssc_stat(sc, SSC_ST_FILLS);
 	} else {
 		ssc_stat(sc, SSC_ST_CACHE_ERRORS);
 		DMERR_LIMIT("%s: cache write failed during fill", ssc_name(sc));
 	}
-	bio_put(bio);
 	ssc_eng_fill_end(&sc->e, &f->ref, ok);
 	ssc_fill_free(f);
 	ssc_bg_put(sc);
 }
 
+static void ssc_fill_endio(struct bio *bio)
+{
+	struct ssc_fill *f = bio->bi_private;
+
+	if (bio->bi_status)
+		WRITE_ONCE(f->failed, true);
+	bio_put(bio);
+	ssc_fill_put(f);
+}
+
+/*
+ * Write the fill's pages to the cache: one bio per BIO_MAX_VECS pages (a
+ * miss of a big request in a big block may bring more), each sent before
+ * the next is allocated, so the bio set's reserve always comes back.
+ */
 static void ssc_fill_work(struct work_struct *ws)
 {
 	struct ssc_fill *f = container_of(ws, struct ssc_fill, work);
 	struct ssc_ctx *sc = f->sc;
-	unsigned int i, left = f->bytes;
-	struct bio *bio;
+	unsigned int i = 0, left = f->bytes;
+	sector_t sector = f->cache_sector;
 
-	bio = bio_alloc_bioset(sc->cdev->bdev, f->nr_pages, REQ_OP_WRITE,
-			       GFP_NOIO, &sc->bs);
-	bio->bi_iter.bi_sector = f->cache_sector;
-	bio->bi_private = f;
-	bio->bi_end_io = ssc_fill_endio;
-	for (i = 0; i < f->nr_pages; i++) {
-		unsigned int len = min_t(unsigned int, left, PAGE_SIZE);
+	atomic_set(&f->pending, 1);	/* ours, until every bio is sent */
+	while (i < f->nr_pages) {
+		unsigned int n = min_t(unsigned int, f->nr_pages - i,
+				       BIO_MAX_VECS);
+		struct bio *bio;
 
-		if (bio_add_page(bio, f->pages[i], len, 0) != len) {
-			bio->bi_status = BLK_STS_RESOURCE;
-			bio_endio(bio);
-			return;
+		bio = bio_alloc_bioset(sc->cdev->bdev, n, REQ_OP_WRITE,
+				       GFP_NOIO, &sc->bs);
+		bio->bi_iter.bi_sector = sector;
+		bio->bi_private = f;
+		bio->bi_end_io = ssc_fill_endio;
+		for (; n; n--, i++) {
+			unsigned int len = min_t(unsigned int, left, PAGE_SIZE);
+
+			if (bio_add_page(bio, f->pages[i], len, 0) != len) {
+				WRITE_ONCE(f->failed, true);
+				bio_put(bio);
+				goto out;
+			}
+			left -= len;
 		}
-		left -= len;
+		sector += bio_sectors(bio);
+		atomic_inc(&f->pending);
+		submit_bio_noacct(bio);
 	}
-	submit_bio_noacct(bio);
+out:
+	ssc_fill_put(f);
 }
 
 /*
@@ -684,7 +792,12 @@ static struct bio *ssc_make_clone(struct ssc_ctx *sc, struct ssc_io *io,
 static void ssc_submit_clone(struct ssc_ctx *sc, struct ssc_io *io,
 			     bool to_cache)
 {
-	struct bio *bio = io->bio;
+	/*
+	 * io->iter, not the bio: with async_lookup the bio went to the
+	 * origin at map time, which remapped it and may have advanced it
+	 * (a request-based origin's completion does) or split it.
+	 */
+	sector_t t = dm_target_offset(sc->ti, io->iter.bi_sector);
 	struct bio *clone;
 
 	clone = io->clone;
@@ -693,13 +806,10 @@ static void ssc_submit_clone(struct ssc_ctx *sc, struct ssc_io *io,
 		clone = ssc_make_clone(sc, io, to_cache);
 	clone->bi_private = io;
 	if (to_cache) {
-		clone->bi_iter.bi_sector =
-			cache_sector(sc, io->r.way,
-				     dm_target_offset(sc->ti, bio->bi_iter.bi_sector));
+		clone->bi_iter.bi_sector = cache_sector(sc, io->r.way, t);
 		clone->bi_end_io = ssc_cache_endio;
 	} else {
-		clone->bi_iter.bi_sector =
-			dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+		clone->bi_iter.bi_sector = t;
 		clone->bi_end_io = ssc_origin_endio;
 	}
 	submit_bio_noacct(clone);
@@ -797,9 +907,9 @@ static void ssc_write_complete(struct ssc_io *io)
 		io->wb = NULL;
 		wb->sc = sc;
 		wb->ref = ref;
-		wb->origin_sector = dm_target_offset(sc->ti, bio->bi_iter.bi_sector);
+		wb->origin_sector = dm_target_offset(sc->ti, io->iter.bi_sector);
 		wb->cache_sector = cache_sector(sc, ref.way, wb->origin_sector);
-		wb->count = bio_sectors(bio);
+		wb->count = io->iter.bi_size >> SECTOR_SHIFT;
 		INIT_WORK(&wb->work, ssc_wb_work);
 		ssc_bg_get(sc);
 		queue_work(sc->wq, &wb->work);
@@ -869,6 +979,7 @@ static int ssc_exec(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio,
 		io->cstatus = BLK_STS_OK;
 		atomic_set(&io->pending, 2);
 		io->kind = IO_WRITE_BOTH;
+		io->iter = bio->bi_iter;	/* before remap_origin */
 		io->clone = ssc_make_clone(sc, io, true);
 		INIT_WORK(&io->work, ssc_async_work);
 		queue_work(sc->wq, &io->work);
@@ -888,6 +999,7 @@ static int ssc_exec(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio,
 					       GFP_NOWAIT | __GFP_NOWARN);
 		io->r.eager = !!io->wb;
 		atomic_set(&io->pending, 1);
+		io->iter = bio->bi_iter;
 		ssc_submit_clone(sc, io, true);
 		return DM_MAPIO_SUBMITTED;
 	case SSC_PLAN_WRITE_BOTH:
@@ -896,6 +1008,7 @@ static int ssc_exec(struct ssc_ctx *sc, struct ssc_io *io, struct bio *bio,
 		io->cstatus = BLK_STS_OK;
 		atomic_set(&io->pending, 2);
 		io->kind = IO_WRITE_BOTH;
+		io->iter = bio->bi_iter;
 		ssc_submit_clone(sc, io, true);
 		remap_origin(sc, bio);
 		return DM_MAPIO_REMAPPED;
@@ -1144,7 +1257,7 @@ static void ssc_free(struct ssc_ctx *sc)
 	free_percpu(sc->stats);
 	ssc_eng_exit(&sc->e, ssc_release, NULL);
 	if (sc->claimed)
-		ssc_unclaim_cache(sc->cdev->bdev->bd_dev);
+		ssc_unclaim_cache(sc->ti, sc->cdev->bdev->bd_dev);
 	if (sc->cdev)
 		dm_put_device(sc->ti, sc->cdev);
 	if (sc->origin)
@@ -1174,6 +1287,10 @@ static int ssc_get_devices(struct ssc_ctx *sc, struct dm_target *ti)
 		return -EINVAL;
 	}
 	r = ssc_claim_cache(ti, sc->cdev->bdev->bd_dev);
+	if (r == -EEXIST) {
+		ti->error = "Cache device is used twice in this table";
+		return -EBUSY;
+	}
 	if (r < 0) {
 		ti->error = "Cache device is in use by another ssdcache device";
 		return r;
@@ -1374,10 +1491,16 @@ static void ssc_postsuspend(struct dm_target *ti)
 	 * A failed cache may hold clean copies that writes passed by: then
 	 * the shutdown is not clean, and the next load keeps dirty data only.
 	 */
-	if (sc->resumed &&
-	    ssc_md_commit(sc, !READ_ONCE(sc->e.cache_failed), true))
-		DMERR("%s: could not save the cache metadata; the next start will be cold",
-		      ssc_name(sc));
+	if (sc->resumed) {
+		bool failed = ssc_md_commit(sc, !READ_ONCE(sc->e.cache_failed),
+					    true);
+
+		/* the next table on this cache device refuses to load it */
+		ssc_claim_set_stale(sc, failed);
+		if (failed)
+			DMERR("%s: could not save the cache metadata: the next table on this cache device is refused unless it says 'reformat'",
+			      ssc_name(sc));
+	}
 	sc->resumed = false;
 }
 
@@ -1455,13 +1578,21 @@ static int ssc_flush_all(struct ssc_ctx *sc)
 		return ssc_counter_read(&sc->e.c.nr_dirty) ? -EBUSY : 0;
 	sc->clean_error = 0;
 	atomic_inc(&sc->flush_all);
-	queue_work(sc->wq, &sc->clean_work);
-	r = wait_event_interruptible(sc->clean_wait,
-				     !ssc_counter_read(&sc->e.c.nr_dirty) ||
-				     READ_ONCE(sc->clean_error) ||
-				     READ_ONCE(sc->stop_bg));
+	/*
+	 * The last dirty range may be cleaned by another path than the
+	 * cleaner (a write-behind, a FUA write to both devices, a discard)
+	 * after the cleaner found it busy and stopped: nothing wakes us
+	 * then, so look again every second and kick the cleaner again.
+	 */
+	do {
+		queue_work(sc->wq, &sc->clean_work);
+		r = wait_event_interruptible_timeout(sc->clean_wait,
+						     !ssc_counter_read(&sc->e.c.nr_dirty) ||
+						     READ_ONCE(sc->clean_error) ||
+						     READ_ONCE(sc->stop_bg), HZ);
+	} while (!r);
 	atomic_dec(&sc->flush_all);
-	if (r)
+	if (r < 0)
 		return r;
 	if (sc->clean_error)
 		return sc->clean_error;
@@ -1658,8 +1789,15 @@ static int __init ssc_init(void)
 
 static void __exit ssc_exit(void)
 {
+	struct ssc_claim *c, *n;
+
 	dm_unregister_target(&ssc_target);
 	kmem_cache_destroy(ssc_wb_cache);
+	/* stale records of removed devices (no table is left) */
+	list_for_each_entry_safe(c, n, &ssc_claims, list) {
+		list_del(&c->list);
+		kfree(c);
+	}
 }
 
 module_init(ssc_init);

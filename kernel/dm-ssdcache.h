@@ -94,6 +94,8 @@ int ssc_md_init(struct ssc_ctx *sc, u64 md_blocks);
 void ssc_md_exit(struct ssc_ctx *sc);
 int ssc_md_read_sb(struct ssc_ctx *sc, struct ssc_sb *sb, const char **err);
 int ssc_md_open(struct ssc_ctx *sc, const char **err);
+bool ssc_claim_stale(struct ssc_ctx *sc);
+void ssc_claim_set_stale(struct ssc_ctx *sc, bool stale);
 int ssc_md_commit(struct ssc_ctx *sc, bool clean, bool flush);
 int ssc_md_mark_live(struct ssc_ctx *sc);
 

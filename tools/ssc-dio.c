@@ -13,6 +13,10 @@
  *
  * OFFSET and LEN are bytes and must be multiples of the device's logical
  * block size. Exit status 0 on success, 1 on an I/O error, 2 on bad use.
+ * With SSC_DIO_HUGE=1 in the environment the I/O buffer is made of 2 MiB
+ * huge pages (MAP_HUGETLB; reserve them in /proc/sys/vm/nr_hugepages):
+ * physically contiguous memory, so the kernel builds one bio of a few
+ * multi-page segments however long the I/O is.
  */
 #define _GNU_SOURCE
 #include <err.h>
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -54,7 +59,7 @@ int main(int argc, char **argv)
 {
 	unsigned long long off;
 	size_t len = 0, got = 0;
-	int fua = 0, fd, wr;
+	int fua = 0, fd, wr, hugebuf = 0;
 	struct iovec iov;
 	char *buf;
 	ssize_t n;
@@ -96,6 +101,18 @@ int main(int argc, char **argv)
 		if (!len)
 			errx(2, "nothing to write");
 	}
+	if (getenv("SSC_DIO_HUGE") && !strcmp(getenv("SSC_DIO_HUGE"), "1")) {
+		size_t hlen = (len + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+		char *h = mmap(NULL, hlen, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+
+		if (h == MAP_FAILED)
+			err(1, "huge pages for %zu bytes (nr_hugepages?)", hlen);
+		memcpy(h, buf, len);
+		free(buf);
+		buf = h;	/* never freed: the process ends */
+		hugebuf = 1;
+	}
 	fd = open(argv[2], (wr ? O_WRONLY : O_RDONLY) | O_DIRECT);
 	if (fd < 0)
 		err(1, "%s", argv[2]);
@@ -113,6 +130,7 @@ int main(int argc, char **argv)
 	if (!wr && fwrite(buf, 1, len, stdout) != len)
 		err(1, "standard output");
 	close(fd);
-	free(buf);
+	if (!hugebuf)
+		free(buf);
 	return 0;
 }
