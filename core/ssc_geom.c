@@ -85,7 +85,7 @@ int ssc_geom_init(struct ssc_geom *g, const struct ssc_config *cfg,
 unsigned int ssc_probe_sets(const struct ssc_geom *g, uint64_t oblock,
 			    uint64_t *sets)
 {
-	uint64_t home = oblock % g->nr_sets, s = home, step;
+	uint64_t home = ssc_home_set(g, oblock), s = home, step;
 	unsigned int n = 1, i;
 
 	sets[0] = home;
