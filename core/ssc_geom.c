@@ -11,14 +11,6 @@
  */
 #include "ssdcache/ssc_core.h"
 
-#define GOLDEN_RATIO_64 0x61C8864680B583EBull
-
-uint64_t ssc_hash64(uint64_t v)
-{
-	v *= GOLDEN_RATIO_64;
-	return v ^ (v >> 29);
-}
-
 static uint32_t ilog2_u32(uint32_t v)
 {
 	uint32_t r = 0;

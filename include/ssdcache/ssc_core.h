@@ -107,8 +107,12 @@ int ssc_geom_init(struct ssc_geom *g, const struct ssc_config *cfg,
 		  uint64_t origin_sectors, uint64_t cache_sectors,
 		  uint32_t lbs, const char **err);
 
-/* Placement. */
-uint64_t ssc_hash64(uint64_t v);
+/* Placement. Inline: every I/O hashes its block for its stripe. */
+static inline uint64_t ssc_hash64(uint64_t v)
+{
+	v *= 0x61C8864680B583EBull;	/* 2^64 / the golden ratio */
+	return v ^ (v >> 29);
+}
 
 /* An origin block's home set: the first of ssc_probe_sets(). */
 static inline uint64_t ssc_home_set(const struct ssc_geom *g, uint64_t oblock)
