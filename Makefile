@@ -21,6 +21,8 @@
 #                             each; BENCH_QUICK=1 for a short harness check);
 #                             results in build/bench/<kver>/
 #   make hitratio             the policies against reference policies on the traces
+#   make hitcost              the engine's instructions per hit (callgrind):
+#                             build/bench/hitcost.{csv,md}
 #   make selftest             prove the VM harness fails on bad scenarios
 #   make checkpatch | sparse  kernel coding style / static checks
 #   make install [PREFIX=/usr/local DESTDIR=]  tool, man pages, docs, systemd unit
@@ -75,7 +77,7 @@ UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
 	demo selftest checkpatch sparse deps clean help install dkms-install bench \
 	fuzz-build fuzz fuzz-long explore reliability check-debug check-debug-all debug-kernel hitratio \
-	deb check-deb
+	deb check-deb hitcost
 
 all: tools unit-build modules
 
@@ -83,7 +85,7 @@ all: tools unit-build modules
 .SECONDARY:
 
 help:
-	@sed -n '3,35p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,37p' $(REPO)/Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------- userspace
 tools: $(TOOLS)
@@ -238,6 +240,12 @@ bench:
 # HITRATIO_TRACES="file..."): build/hitratio/hitratio.{csv,md}.
 hitratio: tools
 	@$(REPO)/scripts/hitratio.sh $(HITRATIO_TRACES)
+
+# The engine's cost per hit in instructions: ssc-hitcost under callgrind
+# (scripts/hitcost.sh): build/bench/hitcost.{csv,md}. HITCOST_BASELINE=CSV
+# puts an earlier hitcost.csv's figures beside the new ones.
+hitcost: $(BUILD)/bin/ssc-hitcost
+	@BUILD=$(BUILD) $(REPO)/scripts/hitcost.sh $(if $(HITCOST_BASELINE),--baseline $(HITCOST_BASELINE))
 
 # ---------------------------------------------------------------- style
 checkpatch:

@@ -79,15 +79,36 @@ static uint64_t word_mask(uint32_t first, uint32_t n, uint32_t word)
 	return m << (a - lo);
 }
 
+/*
+ * The mask of [first, first + n) in the word that holds all of it, or
+ * false when the range spans several words (or none: n is 0, or the range
+ * starts past the bitmap). Most I/O is smaller than 64 sub-blocks and
+ * aligned to its size, so one word serves it: the fast path of the range
+ * helpers below, which give the same results as their word loops.
+ */
+static inline bool one_word(const struct ssc_cache *c, uint32_t first,
+			    uint32_t n, uint32_t *word, uint64_t *m)
+{
+	uint32_t lo = first % 64;
+
+	if (!n || lo + n > 64 || first / 64 >= c->g.words)
+		return false;
+	*word = first / 64;
+	*m = (n == 64 ? ~0ull : ((1ull << n) - 1)) << lo;
+	return true;
+}
+
 bool ssc_range_all(const struct ssc_cache *c, uint64_t way,
 		   enum ssc_bits which, uint32_t first, uint32_t n)
 {
 	const uint64_t *b = ssc_bits(c, way, which);
 	uint32_t i;
+	uint64_t m;
 
+	if (one_word(c, first, n, &i, &m))
+		return (b[i] & m) == m;
 	for (i = first / 64; i < c->g.words && i * 64 < first + n; i++) {
-		uint64_t m = word_mask(first, n, i);
-
+		m = word_mask(first, n, i);
 		if ((b[i] & m) != m)
 			return false;
 	}
@@ -99,7 +120,10 @@ bool ssc_range_any(const struct ssc_cache *c, uint64_t way,
 {
 	const uint64_t *b = ssc_bits(c, way, which);
 	uint32_t i;
+	uint64_t m;
 
+	if (one_word(c, first, n, &i, &m))
+		return b[i] & m;
 	for (i = first / 64; i < c->g.words && i * 64 < first + n; i++)
 		if (b[i] & word_mask(first, n, i))
 			return true;
@@ -111,7 +135,12 @@ void ssc_range_set(struct ssc_cache *c, uint64_t way, enum ssc_bits which,
 {
 	uint64_t *b = ssc_bits(c, way, which);
 	uint32_t i;
+	uint64_t m;
 
+	if (one_word(c, first, n, &i, &m)) {
+		b[i] |= m;
+		return;
+	}
 	for (i = first / 64; i < c->g.words && i * 64 < first + n; i++)
 		b[i] |= word_mask(first, n, i);
 }
@@ -121,7 +150,12 @@ void ssc_range_clear(struct ssc_cache *c, uint64_t way, enum ssc_bits which,
 {
 	uint64_t *b = ssc_bits(c, way, which);
 	uint32_t i;
+	uint64_t m;
 
+	if (one_word(c, first, n, &i, &m)) {
+		b[i] &= ~m;
+		return;
+	}
 	for (i = first / 64; i < c->g.words && i * 64 < first + n; i++)
 		b[i] &= ~word_mask(first, n, i);
 }
@@ -155,16 +189,6 @@ uint32_t ssc_way_weight(const struct ssc_cache *c, uint64_t way,
 }
 
 /* ---- sets and replacement ---- */
-
-uint64_t ssc_set_find(const struct ssc_cache *c, uint64_t set, uint64_t oblock)
-{
-	uint64_t w = set * SSC_WAYS, end = w + SSC_WAYS;
-
-	for (; w < end; w++)
-		if (c->ways[w].oblock == oblock)
-			return w;
-	return SSC_NO_BLOCK;
-}
 
 bool ssc_way_reusable(const struct ssc_cache *c, uint64_t way)
 {
@@ -353,10 +377,11 @@ void ssc_write_done(struct ssc_cache *c, uint64_t way, uint32_t first,
 		ssc_range_set(c, way, SSC_DIRTY, first, n);
 		if (!was_dirty)
 			ssc_counter_add(&c->nr_dirty, 1);
-	} else {
+	} else if (was_dirty) {
 		/* written to both devices: the copies agree again */
 		ssc_clean(c, way, first, n);
 	}
+	/* (a way with no dirty sub-block has nothing to clean) */
 }
 
 void ssc_clean_mask(struct ssc_cache *c, uint64_t way, const uint64_t *mask)

@@ -307,6 +307,41 @@ static const struct ssc_req *eng_touch_once(struct ssc_req *r)
 }
 
 /*
+ * Look for @oblock in @set; when it is there take a reference, record the
+ * access of @touch (NULL: none) for the policy and, when @kind is set,
+ * classify a read of @touch's range, all under one hold of the set's lock.
+ */
+static uint64_t eng_lookup_set(struct ssc_engine *e, uint64_t set,
+			       uint64_t oblock, const struct ssc_req *touch,
+			       const struct ssc_req *rd,
+			       enum ssc_read_kind *kind)
+{
+	struct ssc_spinlock *l = &e->set_locks[set];
+	unsigned long flags = 0;
+	uint64_t way;
+
+	ssc_spin_lock(l, flags);
+	way = ssc_set_find(&e->c, set, oblock);
+	if (way != SSC_NO_BLOCK) {
+		e->c.ways[way].busy++;
+		if (touch)
+			ssc_way_touch(&e->c, way, eng_now(e),
+				      touch->first, touch->n);
+		if (kind) {
+			*kind = ssc_classify_read(&e->c, way, rd->first, rd->n);
+			/* a failed cache serves only what the origin lacks */
+			if (*kind == SSC_READ_HIT &&
+			    SSC_READ_ONCE(e->cache_failed) &&
+			    !ssc_range_any(&e->c, way, SSC_DIRTY, rd->first,
+					   rd->n))
+				*kind = SSC_READ_PARTIAL;
+		}
+	}
+	ssc_spin_unlock(l, flags);
+	return way;
+}
+
+/*
  * Find @oblock's way and take a reference; @touch (NULL: none) is the
  * request whose access the policy records.
  */
@@ -314,23 +349,46 @@ static uint64_t eng_lookup(struct ssc_engine *e, uint64_t oblock,
 			   const uint64_t *sets, unsigned int nsets,
 			   const struct ssc_req *touch)
 {
-	unsigned long flags = 0;
 	unsigned int i;
 	uint64_t way;
 
 	for (i = 0; i < nsets; i++) {
-		ssc_spin_lock(&e->set_locks[sets[i]], flags);
-		way = ssc_set_find(&e->c, sets[i], oblock);
-		if (way != SSC_NO_BLOCK) {
-			e->c.ways[way].busy++;
-			if (touch)
-				ssc_way_touch(&e->c, way, eng_now(e),
-					      touch->first, touch->n);
-			ssc_spin_unlock(&e->set_locks[sets[i]], flags);
+		way = eng_lookup_set(e, sets[i], oblock, touch, NULL, NULL);
+		if (way != SSC_NO_BLOCK)
 			return way;
-		}
-		ssc_spin_unlock(&e->set_locks[sets[i]], flags);
 	}
+	return SSC_NO_BLOCK;
+}
+
+/*
+ * eng_lookup() of @r's block over its probe sets, computed lazily: most
+ * blocks are found in their home set, which costs one modulo, where the
+ * whole sequence costs a hash and another. The sets are searched in the
+ * same order as eng_lookup() searches them. When the block is not found,
+ * @sets and *nsets hold the whole sequence (for an allocation over it);
+ * when it is, only the sets up to its own. @kind (NULL: none) as for
+ * eng_lookup_set(), for @r's range.
+ */
+static uint64_t eng_find(struct ssc_engine *e, const struct ssc_req *r,
+			 uint64_t *sets, unsigned int *nsets,
+			 const struct ssc_req *touch, enum ssc_read_kind *kind)
+{
+	unsigned int i, n;
+	uint64_t way;
+
+	sets[0] = ssc_home_set(&e->c.g, r->oblock);
+	*nsets = 1;
+	way = eng_lookup_set(e, sets[0], r->oblock, touch, r, kind);
+	if (way != SSC_NO_BLOCK)
+		return way;
+	n = ssc_probe_sets(&e->c.g, r->oblock, sets);
+	for (i = 1; i < n; i++) {
+		*nsets = i + 1;
+		way = eng_lookup_set(e, sets[i], r->oblock, touch, r, kind);
+		if (way != SSC_NO_BLOCK)
+			return way;
+	}
+	*nsets = n;
 	return SSC_NO_BLOCK;
 }
 
@@ -519,22 +577,11 @@ static enum ssc_plan eng_read_locked(struct ssc_engine *e, struct ssc_req *r,
 	enum ssc_lock_mode mode = (enum ssc_lock_mode)r->mode;
 	enum ssc_read_kind kind = SSC_READ_PARTIAL;
 	uint64_t sets[SSC_MAX_ASSOC + 1];
-	unsigned long flags = 0;
 	unsigned int nsets;
 	bool mapped;
 
-	nsets = ssc_probe_sets(&e->c.g, r->oblock, sets);
-	r->way = eng_lookup(e, r->oblock, sets, nsets, eng_touch_once(r));
+	r->way = eng_find(e, r, sets, &nsets, eng_touch_once(r), &kind);
 	mapped = r->way != SSC_NO_BLOCK;
-	if (mapped) {
-		ssc_spin_lock(eng_way_lock(e, r->way), flags);
-		kind = ssc_classify_read(&e->c, r->way, r->first, r->n);
-		/* a failed cache serves only what the origin lacks */
-		if (kind == SSC_READ_HIT && SSC_READ_ONCE(e->cache_failed) &&
-		    !ssc_range_any(&e->c, r->way, SSC_DIRTY, r->first, r->n))
-			kind = SSC_READ_PARTIAL;
-		ssc_spin_unlock(eng_way_lock(e, r->way), flags);
-	}
 	if (mapped && kind == SSC_READ_HIT) {
 		ssc_env_stat(e, SSC_ST_READ_CLEAN);
 		ssc_env_stat(e, SSC_ST_READ_HITS);
@@ -603,8 +650,7 @@ enum ssc_plan ssc_eng_read_hit_end(struct ssc_engine *e, struct ssc_req *r,
 		return SSC_PLAN_DONE;
 	}
 	ssc_env_stat(e, SSC_ST_CACHE_ERRORS);
-	nsets = ssc_probe_sets(&e->c.g, r->oblock, sets);
-	way = eng_lookup(e, r->oblock, sets, nsets, NULL);
+	way = eng_find(e, r, sets, &nsets, NULL, NULL);
 	if (way != SSC_NO_BLOCK) {
 		ssc_spin_lock(eng_way_lock(e, way), flags);
 		dirty = ssc_range_any(&e->c, way, SSC_DIRTY, r->first, r->n);
@@ -807,9 +853,9 @@ void ssc_eng_wb_end(struct ssc_engine *e, const struct ssc_fill_ref *wb,
 static bool eng_write_lookup(struct ssc_engine *e, struct ssc_req *r)
 {
 	uint64_t sets[SSC_MAX_ASSOC + 1];
-	unsigned int nsets = ssc_probe_sets(&e->c.g, r->oblock, sets);
+	unsigned int nsets;
 
-	r->way = eng_lookup(e, r->oblock, sets, nsets, eng_touch_once(r));
+	r->way = eng_find(e, r, sets, &nsets, eng_touch_once(r), NULL);
 	if (r->way != SSC_NO_BLOCK) {
 		ssc_env_stat(e, SSC_ST_WRITE_HITS);
 		return true;
@@ -856,12 +902,12 @@ static bool eng_origin_prepare(struct ssc_engine *e, struct ssc_req *r,
 			       bool count_cancel)
 {
 	uint64_t sets[SSC_MAX_ASSOC + 1];
-	unsigned int nsets = ssc_probe_sets(&e->c.g, r->oblock, sets);
 	unsigned long flags = 0;
+	unsigned int nsets;
 	bool had;
 	uint64_t way;
 
-	way = eng_lookup(e, r->oblock, sets, nsets, NULL);
+	way = eng_find(e, r, sets, &nsets, NULL, NULL);
 	if (way == SSC_NO_BLOCK)
 		return true;
 	ssc_spin_lock(eng_way_lock(e, way), flags);

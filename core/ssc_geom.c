@@ -11,14 +11,6 @@
  */
 #include "ssdcache/ssc_core.h"
 
-#define GOLDEN_RATIO_64 0x61C8864680B583EBull
-
-uint64_t ssc_hash64(uint64_t v)
-{
-	v *= GOLDEN_RATIO_64;
-	return v ^ (v >> 29);
-}
-
 static uint32_t ilog2_u32(uint32_t v)
 {
 	uint32_t r = 0;
@@ -85,7 +77,7 @@ int ssc_geom_init(struct ssc_geom *g, const struct ssc_config *cfg,
 unsigned int ssc_probe_sets(const struct ssc_geom *g, uint64_t oblock,
 			    uint64_t *sets)
 {
-	uint64_t home = oblock % g->nr_sets, s = home, step;
+	uint64_t home = ssc_home_set(g, oblock), s = home, step;
 	unsigned int n = 1, i;
 
 	sets[0] = home;

@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Install the Debian 12 packages "make bench" needs on top of
-# scripts/install-deps.sh: gnuplot (PNG plots) and bcache-tools (make-bcache,
-# copied into the guest's userland share). Idempotent: installs only what is
-# missing; needs root for that.
+# Install the Debian 12 packages "make bench" and "make hitcost" need on top
+# of scripts/install-deps.sh: gnuplot (PNG plots), bcache-tools (make-bcache,
+# copied into the guest's userland share) and valgrind (callgrind, for
+# "make hitcost"). Idempotent: installs only what is missing; needs root
+# for that.
 #
 #   scripts/install-bench-deps.sh [--print]
 set -euo pipefail
 
-PKGS=(gnuplot-nox bcache-tools)
+PKGS=(gnuplot-nox bcache-tools valgrind)
 
 if [ "${1:-}" = --print ]; then
 	printf '%s\n' "${PKGS[@]}"

@@ -107,8 +107,18 @@ int ssc_geom_init(struct ssc_geom *g, const struct ssc_config *cfg,
 		  uint64_t origin_sectors, uint64_t cache_sectors,
 		  uint32_t lbs, const char **err);
 
-/* Placement. */
-uint64_t ssc_hash64(uint64_t v);
+/* Placement. Inline: every I/O hashes its block for its stripe. */
+static inline uint64_t ssc_hash64(uint64_t v)
+{
+	v *= 0x61C8864680B583EBull;	/* 2^64 / the golden ratio */
+	return v ^ (v >> 29);
+}
+
+/* An origin block's home set: the first of ssc_probe_sets(). */
+static inline uint64_t ssc_home_set(const struct ssc_geom *g, uint64_t oblock)
+{
+	return oblock % g->nr_sets;
+}
 
 /*
  * Fill @sets (room for g->assoc + 1 entries) with the sets an origin block
@@ -207,8 +217,21 @@ uint32_t ssc_way_weight(const struct ssc_cache *c, uint64_t way,
 
 /* ---- Set operations: the caller holds the set's lock. ---- */
 
-/* Way index (global) of @oblock in @set, or SSC_NO_BLOCK. */
-uint64_t ssc_set_find(const struct ssc_cache *c, uint64_t set, uint64_t oblock);
+/*
+ * Way index (global) of @oblock in @set, or SSC_NO_BLOCK. Inline: the
+ * lookup of every I/O runs it.
+ */
+static inline uint64_t ssc_set_find(const struct ssc_cache *c, uint64_t set,
+				    uint64_t oblock)
+{
+	const struct ssc_way *x = &c->ways[set * SSC_WAYS];
+	unsigned int i;
+
+	for (i = 0; i < SSC_WAYS; i++)
+		if (x[i].oblock == oblock)
+			return set * SSC_WAYS + i;
+	return SSC_NO_BLOCK;
+}
 
 /*
  * Replacement candidate in @set: a free way if there is one, else (when
