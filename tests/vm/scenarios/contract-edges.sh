@@ -69,7 +69,7 @@ part1() {
 		# the device's byte 4096 is the origin's byte 0
 		b=$(rd5 $nb 0 1048576)
 		assert_eq "$a" "$b" "'$cfg': origin == device after a flush"
-		log "ok: $cfg: $(dmsetup status e1 | sed 's/.* read_hits \([0-9]*\).*write_hits \([0-9]*\).*/read_hits \1 write_hits \2/')"
+		log "ok: $cfg: $(dmsetup status e1 | tail -n1 | sed 's/.* read_hits \([0-9]*\).*write_hits \([0-9]*\).*/read_hits \1 write_hits \2/')"
 		dm_remove e1
 		dd if=/dev/zero of="$c" bs=1M count=1 oflag=direct 2>/dev/null
 	done
