@@ -261,13 +261,13 @@ int ssc_md_open(struct ssc_ctx *sc, const char **err)
 			ssc_claim_set_stale(sc, false);
 		goto out;
 	}
-	if (ssc_claim_stale(sc)) {
+	if (sc->reload && ssc_claim_stale(sc)) {
 		/*
-		 * What is on the cache device is older than what the last
-		 * table showed (a discard, a write while detached dropped a
-		 * dirty copy since): loading it could serve data overwritten.
+		 * What is on the cache device is older than what the old
+		 * table showed (a completed write recorded in its memory
+		 * only): loading it would serve the origin's older data.
 		 */
-		*err = "The last table on this cache device could not save its metadata (cache device errors): what the cache holds is out of date; check the cache device, then add 'reformat' (data not yet written back is lost) or use the origin alone";
+		*err = "The live table could not save its metadata (cache device errors): what the cache device holds is out of date; check the cache device, then remove the device and create it again (what a power loss leaves: writes not flushed may be lost) or with 'reformat'";
 		return -EIO;
 	}
 	r = ssc_md_read_sb(sc, &md->sb, err);

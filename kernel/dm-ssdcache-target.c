@@ -111,9 +111,10 @@ struct ssc_claim {
 	struct mapped_device *md;
 	struct dm_table *tables[SSC_CLAIM_TABLES];
 	/*
-	 * The last table's final metadata commit failed: the metadata on
-	 * the device is older than what it showed. Kept (with no tables)
-	 * after that table is gone, until a reformat or the module unload.
+	 * A table's final metadata commit failed: the metadata on the
+	 * device is older than what the mapped device showed, and a reload
+	 * must not load it. (Once no table is left, as after a remove, the
+	 * device holds what a power loss would have left.)
 	 */
 	bool stale;
 };
@@ -136,11 +137,6 @@ static int ssc_claim_cache(struct dm_target *ti, dev_t dev)
 	list_for_each_entry(c, &ssc_claims, list) {
 		if (c->dev != dev)
 			continue;
-		if (!c->md) {	/* left stale by a removed device */
-			c->md = md;
-			c->tables[0] = ti->table;
-			goto out;
-		}
 		if (c->md != md) {
 			r = -EBUSY;
 			goto out;
@@ -191,11 +187,7 @@ static void ssc_unclaim_cache(struct dm_target *ti, dev_t dev)
 			else if (c->tables[i])
 				used++;
 		}
-		if (used) {
-			break;
-		} else if (c->stale) {
-			c->md = NULL;	/* any device may take it over */
-		} else {
+		if (!used) {
 			list_del(&c->list);
 			kfree(c);
 		}
@@ -1495,10 +1487,10 @@ static void ssc_postsuspend(struct dm_target *ti)
 		bool failed = ssc_md_commit(sc, !READ_ONCE(sc->e.cache_failed),
 					    true);
 
-		/* the next table on this cache device refuses to load it */
+		/* a reload's table refuses to load it */
 		ssc_claim_set_stale(sc, failed);
 		if (failed)
-			DMERR("%s: could not save the cache metadata: the next table on this cache device is refused unless it says 'reformat'",
+			DMERR("%s: could not save the cache metadata: a reload is refused; the next start finds what a power loss leaves",
 			      ssc_name(sc));
 	}
 	sc->resumed = false;
@@ -1789,15 +1781,8 @@ static int __init ssc_init(void)
 
 static void __exit ssc_exit(void)
 {
-	struct ssc_claim *c, *n;
-
 	dm_unregister_target(&ssc_target);
 	kmem_cache_destroy(ssc_wb_cache);
-	/* stale records of removed devices (no table is left) */
-	list_for_each_entry_safe(c, n, &ssc_claims, list) {
-		list_del(&c->list);
-		kfree(c);
-	}
 }
 
 module_init(ssc_init);

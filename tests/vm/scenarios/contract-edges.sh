@@ -19,8 +19,8 @@
 #      fails its writes at the suspend) must not load the older metadata
 #      on the device: a write miss that completed, not flushed, is only in
 #      the old table's memory, and the origin's older data would be read.
-#      The new table is refused, as is a create without "reformat"; with
-#      "reformat" it works.
+#      The new table is refused; once removed, a create loads what a
+#      power loss leaves.
 #   5. a read of 2 MiB into one bio (a huge-page buffer, devices taking
 #      2 MiB requests) that misses in 2 MiB blocks: its fill needs more
 #      pages than one bio holds.
@@ -156,20 +156,15 @@ part4() {
 		fail "no kernel message about the failed save"
 	log "ok: the new table is refused"
 	dmsetup remove e4 || fail "remove of the refused device"
-	if dmsetup create e4 --table "$T" 2>/dev/null; then
-		dm_remove e4
-		fail "a create without reformat loaded the out-of-date metadata"
-	fi
-	dmesg | tail -n 10 | grep -q 'could not save its metadata' ||
-		fail "no kernel message saying why the create is refused"
-	log "ok: a create without reformat is refused"
-	sc=$(dm_create e4 "$T reformat") || exit 1
-	assert_eq "$(rd5 "$sc" 65536 4096)" "$z" "zeroes after the reformat"
-	dm_remove e4
-	# the record is gone: a plain create (clean shutdown above) loads
+	# once removed, the cache device holds what a power loss leaves, and
+	# a create loads it as it loads one after a crash: every write may
+	# be there or not, as none was flushed
 	sc=$(dm_create e4 "$T") || exit 1
+	a=$(rd5 "$sc" 65536 4096) b=$(rd5 "$sc" 131072 4096)
+	[ "$a" = "$z" ] || [ "$a" = "$(md5f p4)" ] || fail "sector 128 holds neither write"
+	[ "$b" = "$(md5f new)" ] || [ "$b" = "$(md5f old)" ] || fail "sector 256 holds neither write"
 	dm_remove e4
-	log "ok: reformat clears it"
+	log "ok: a create after the remove loads what a crash leaves"
 }
 
 part5() {
