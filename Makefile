@@ -260,6 +260,9 @@ MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/dm-ssdcache
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
+# systemd-shutdown and initramfs-tools only look there
+SHUTDOWNDIR  ?= /usr/lib/systemd/system-shutdown
+INITRAMFSDIR ?= /usr/share/initramfs-tools
 DKMS_NAME    := dm-ssdcache
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(REPO)/dkms.conf)
 
@@ -273,10 +276,16 @@ install: $(BUILD)/bin/ssdcache
 	install -D -m 0644 packaging/ssdcache.conf $(DESTDIR)$(DOCDIR)/ssdcache.conf.example
 	@mkdir -p $(DESTDIR)$(UNITDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/ssdcache.service.in >$(DESTDIR)$(UNITDIR)/ssdcache.service
+	@mkdir -p $(DESTDIR)$(SHUTDOWNDIR) $(DESTDIR)$(INITRAMFSDIR)/hooks
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/ssdcache.shutdown.in >$(DESTDIR)$(SHUTDOWNDIR)/ssdcache.shutdown
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/initramfs/hook.in >$(DESTDIR)$(INITRAMFSDIR)/hooks/ssdcache
+	chmod 0755 $(DESTDIR)$(SHUTDOWNDIR)/ssdcache.shutdown $(DESTDIR)$(INITRAMFSDIR)/hooks/ssdcache
+	install -D -m 0755 packaging/initramfs/local-top/ssdcache $(DESTDIR)$(INITRAMFSDIR)/scripts/local-top/ssdcache
+	install -D -m 0755 packaging/initramfs/local-block/ssdcache $(DESTDIR)$(INITRAMFSDIR)/scripts/local-block/ssdcache
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf ]; then \
 		install -D -m 0644 packaging/ssdcache.conf $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf; \
 		echo "  INSTALL $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf (all commented out)"; fi
-	@echo "installed; boot-time assembly: systemctl enable ssdcache.service"
+	@echo "installed; boot-time assembly: systemctl enable ssdcache.service; root on a cache: update-initramfs -u"
 
 # The module's sources into /usr/src/dm-ssdcache-VERSION, then DKMS builds
 # and installs it for the running kernel (and later ones: AUTOINSTALL).
