@@ -30,7 +30,11 @@
 #   make check-deb            make deb, then install them in a Debian 12
 #                             chroot with the 6.1 and 6.12 headers (DKMS),
 #                             smoke-test the DKMS-built module in the VM,
-#                             purge, check nothing is left (part of make check)
+#                             boot the chroot with root on an ssdcache device
+#                             (initramfs hook, twice: warm restart), purge,
+#                             check nothing is left (part of make check)
+#   make check-boot           make deb, then only the root-on-ssdcache boot
+#                             test of check-deb (install, boot, purge)
 #   make fuzz | fuzz-long     libFuzzer runs of the table parser and geometry
 #   make explore              the interleaving explorer on the I/O engine
 #   make reliability          fuzz + rel-* VM scenarios, one report table
@@ -75,7 +79,7 @@ UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
 	demo selftest checkpatch sparse deps clean help install dkms-install bench \
 	fuzz-build fuzz fuzz-long explore reliability check-debug check-debug-all debug-kernel hitratio \
-	deb check-deb
+	deb check-deb check-boot
 
 all: tools unit-build modules
 
@@ -309,6 +313,11 @@ deb:
 # the VM (smoke), purge, check nothing is left (scripts/deb-test.sh).
 check-deb: deb tools
 	@$(REPO)/scripts/deb-test.sh
+
+# make deb, then the root-on-ssdcache boot test alone (deb-test.sh's steps
+# 1, 2, 4, 5: install, boot the chroot from a cache twice per kernel, purge).
+check-boot: deb
+	@$(REPO)/scripts/deb-test.sh --no-smoke
 
 clean:
 	rm -rf $(BUILD)

@@ -13,7 +13,8 @@
 # more CPUs: two TCG guests share the cores well, ~1/3 less wall time).
 #
 # The Debian packages (make deb, then scripts/deb-test.sh: DKMS in a Debian
-# 12 chroot, the DKMS-built module booted on each of --kernels, purge) run
+# 12 chroot, the DKMS-built module booted on each of --kernels, the chroot
+# booted with root on an ssdcache device twice per kernel, purge) run
 # in the background beside the unit tests, fuzzers and explorer, and are
 # waited for before the VM scenarios start (one VM of theirs at a time
 # would otherwise make three). make deb counts as one case, each check of
