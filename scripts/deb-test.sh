@@ -211,7 +211,7 @@ make_base() {
 	in_root apt-get update -q >"$CCACHE/apt.log" 2>&1 &&
 	in_root apt-get dist-upgrade -y -q >>"$CCACHE/apt.log" 2>&1 &&
 	# (--force-confold: keep that update-initramfs.conf)
-	in_root apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-unsafe-io \
+	in_root apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold \
 		"linux-headers-$V61" "linux-headers-$V612" >>"$CCACHE/apt.log" 2>&1 &&
 	in_root apt-get clean &&
 	# what dm-ssdcache-dkms will pull in (dkms, ...): downloaded now, so
