@@ -85,13 +85,14 @@ boot_check() {
 	tr -d '\r' <"$d/console-$n.raw" >"$c"
 	sed 's/^/    | /' "$r"
 	grep -qx "BOOT-TEST-DONE $n" "$r" || why+=("no report from the guest (timeout, panic or no root; console: $c)")
-	grep -q '^root: /dev/mapper/root ext4 rw' "$r" || why+=("/ is not /dev/mapper/root mounted rw")
+	grep -Eq '^root: /dev/mapper/root +ext4 +rw' "$r" || why+=("/ is not /dev/mapper/root mounted rw")
 	grep -qx 'ssdcache.service: active' "$r" || why+=("ssdcache.service is not active")
 	grep -q 'ssdcache: assembled /dev/mapper/root' "$c" || why+=("the initramfs did not assemble /dev/mapper/root")
 	if [ "$n" = 2 ]; then
 		grep -q 'loaded the cache after a clean shutdown' "$r" ||
 			why+=("no warm restart: the kernel did not load the cache after a clean shutdown")
-		hits=$(sed -n 's/^status: read_hits //p' "$r")
+		# (the status line: "START LEN ssdcache KEY VALUE ...")
+		hits=$(sed -n 's/^dmsetup status: //p' "$r" | tr ' ' '\n' | awk 'p == "read_hits" {print; exit} {p = $0}')
 		[ "${hits:-0}" -gt 0 ] 2>/dev/null || why+=("no read hits after the warm restart")
 		grep -q '^previous boot: root: in use (open count [0-9]*): flushed, left active' "$r" ||
 			why+=("the first boot's ssdcache.service did not flush root when it stopped")
