@@ -286,9 +286,11 @@ install_boot_pkgs() {
 	[ ! -f "$tarball" ] || tar -C "$arch" -xf "$tarball"
 	(cd "$arch" && ls) | LC_ALL=C sort >"$WORK/archives.before"
 	note "installing $BOOT_PKGS (for step 4; dpkg --force-unsafe-io: a throw-away tree)"
+	# INITRD=No: linux-image's postinst.d hook would run mkinitramfs (~2 min),
+	# update_initramfs=no does not stop it; step 4 makes its own
 	# shellcheck disable=SC2086 # a list of package names
-	in_root apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold -o Dpkg::Options::=--force-unsafe-io \
-		$BOOT_PKGS >"$WORK/boot-pkgs.log" 2>&1 || {
+	in_root env INITRD=No apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold \
+		-o Dpkg::Options::=--force-unsafe-io $BOOT_PKGS >"$WORK/boot-pkgs.log" 2>&1 || {
 		tail -n 20 "$WORK/boot-pkgs.log" >&2
 		die "installing $BOOT_PKGS failed (log: $WORK/boot-pkgs.log)"
 	}
