@@ -32,7 +32,11 @@
 #   make check-deb            make deb, then install them in a Debian 12
 #                             chroot with the 6.1 and 6.12 headers (DKMS),
 #                             smoke-test the DKMS-built module in the VM,
-#                             purge, check nothing is left (part of make check)
+#                             boot the chroot with root on an ssdcache device
+#                             (initramfs hook, twice: warm restart), purge,
+#                             check nothing is left (part of make check)
+#   make check-boot           make deb, then only the root-on-ssdcache boot
+#                             test of check-deb (install, boot, purge)
 #   make fuzz | fuzz-long     libFuzzer runs of the table parser and geometry
 #   make explore              the interleaving explorer on the I/O engine
 #   make reliability          fuzz + rel-* VM scenarios, one report table
@@ -77,7 +81,7 @@ UNIT_BINS    := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 .PHONY: all tools unit-build unit module modules kernels check vm-test vm-shell \
 	demo selftest checkpatch sparse deps clean help install dkms-install bench \
 	fuzz-build fuzz fuzz-long explore reliability check-debug check-debug-all debug-kernel hitratio \
-	deb check-deb hitcost
+	deb check-deb check-boot hitcost
 
 all: tools unit-build modules
 
@@ -268,6 +272,9 @@ MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/dm-ssdcache
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= /etc
+# systemd-shutdown and initramfs-tools only look there
+SHUTDOWNDIR  ?= /usr/lib/systemd/system-shutdown
+INITRAMFSDIR ?= /usr/share/initramfs-tools
 DKMS_NAME    := dm-ssdcache
 DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(REPO)/dkms.conf)
 
@@ -281,10 +288,16 @@ install: $(BUILD)/bin/ssdcache
 	install -D -m 0644 packaging/ssdcache.conf $(DESTDIR)$(DOCDIR)/ssdcache.conf.example
 	@mkdir -p $(DESTDIR)$(UNITDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/ssdcache.service.in >$(DESTDIR)$(UNITDIR)/ssdcache.service
+	@mkdir -p $(DESTDIR)$(SHUTDOWNDIR) $(DESTDIR)$(INITRAMFSDIR)/hooks
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/ssdcache.shutdown.in >$(DESTDIR)$(SHUTDOWNDIR)/ssdcache.shutdown
+	sed 's|@SBINDIR@|$(SBINDIR)|g' packaging/initramfs/hook.in >$(DESTDIR)$(INITRAMFSDIR)/hooks/ssdcache
+	chmod 0755 $(DESTDIR)$(SHUTDOWNDIR)/ssdcache.shutdown $(DESTDIR)$(INITRAMFSDIR)/hooks/ssdcache
+	install -D -m 0755 packaging/initramfs/local-top/ssdcache $(DESTDIR)$(INITRAMFSDIR)/scripts/local-top/ssdcache
+	install -D -m 0755 packaging/initramfs/local-block/ssdcache $(DESTDIR)$(INITRAMFSDIR)/scripts/local-block/ssdcache
 	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf ]; then \
 		install -D -m 0644 packaging/ssdcache.conf $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf; \
 		echo "  INSTALL $(DESTDIR)$(SYSCONFDIR)/ssdcache.conf (all commented out)"; fi
-	@echo "installed; boot-time assembly: systemctl enable ssdcache.service"
+	@echo "installed; boot-time assembly: systemctl enable ssdcache.service; root on a cache: update-initramfs -u"
 
 # The module's sources into /usr/src/dm-ssdcache-VERSION, then DKMS builds
 # and installs it for the running kernel (and later ones: AUTOINSTALL).
@@ -308,6 +321,11 @@ deb:
 # the VM (smoke), purge, check nothing is left (scripts/deb-test.sh).
 check-deb: deb tools
 	@$(REPO)/scripts/deb-test.sh
+
+# make deb, then the root-on-ssdcache boot test alone (deb-test.sh's steps
+# 1, 2, 4, 5: install, boot the chroot from a cache twice per kernel, purge).
+check-boot: deb
+	@$(REPO)/scripts/deb-test.sh --no-smoke
 
 clean:
 	rm -rf $(BUILD)

@@ -13,10 +13,11 @@
 # more CPUs: two TCG guests share the cores well, ~1/3 less wall time).
 #
 # The Debian packages (make deb, then scripts/deb-test.sh: DKMS in a Debian
-# 12 chroot, the DKMS-built module booted on each of --kernels, purge) run
+# 12 chroot, the DKMS-built module booted on each of --kernels, the chroot
+# booted with root on an ssdcache device twice per kernel, purge) run
 # in the background beside the unit tests, fuzzers, explorer and VM
-# scenarios (their VMs are short; one at a time, a third guest for a
-# minute or two), and are waited for at the end. make deb counts as one case, each check of
+# scenarios (one VM of theirs at a time: a third guest), and are waited
+# for at the end. make deb counts as one case, each check of
 # deb-test.sh as one. They run when no --scenarios subset is given, or with
 # CHECK_DEB=1; CHECK_DEB=0 skips them.
 set -uo pipefail

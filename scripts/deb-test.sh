@@ -17,7 +17,22 @@
 #     kernels; both .ko files must be there, with the kernel's vermagic
 #  3. that module, not the one "make" built, boots in the test VM on each
 #     kernel (VM_MODULE=..., scripts/vm-run.sh) and runs the smoke scenario
-#  4. apt-get purge of both packages: no file of dpkg -L is left, nor
+#  4. root on ssdcache (make check-boot runs steps 1, 2, 4, 5): the chroot
+#     (with systemd and the 6.1 kernel's image added before the install,
+#     their .debs cached as cache/deb-chroot/boot-pkgs-<hash>.tar) gets an
+#     /etc/ssdcache.conf line "root ORIGIN CACHE --mode writeback" and an
+#     fstab with / on /dev/mapper/root; systemd-analyze verify must be
+#     clean on ssdcache.service; for each kernel Debian's mkinitramfs
+#     makes the initramfs with our hook, the chroot becomes an ext4 image
+#     (the origin disk: the origin's layout is the cached device's), and
+#     the VM boots it twice from a blank cache disk: the first boot's
+#     initramfs formats the cache and mounts root from /dev/mapper/root,
+#     the second is a warm restart (the kernel loads the cache "after a
+#     clean shutdown" and serves read hits). Each boot writes a marker on
+#     root and powers off cleanly; the host then finds the marker on the
+#     origin disk (the shutdown flushed the cache) and e2fsck finds the
+#     file system clean. tests/vm/boot/ holds the guest's side.
+#  5. apt-get purge of both packages: no file of dpkg -L is left, nor
 #     /usr/src/dm-ssdcache-*, /var/lib/dkms/dm-ssdcache,
 #     /lib/modules/*/updates/dkms/dm-ssdcache.ko*, and every path made since
 #     the install is owned by a package (what dkms pulled in stays)
@@ -26,12 +41,15 @@
 # RESULTS=FILE "P F" (passed, failed) is written to FILE for check.sh.
 # Exit status 0 only if every case passed.
 #
-#   scripts/deb-test.sh [--keep] [--no-vm]
-#     --keep   leave the chroot in build/deb-test/root (still mounted: an
-#              overlay on build/deb-test/base; the next run unmounts it)
-#     --no-vm  skip step 3
+#   scripts/deb-test.sh [--keep] [--no-vm] [--no-smoke] [--no-boot]
+#     --keep      leave the chroot in build/deb-test/root (still mounted: an
+#                 overlay on build/deb-test/base; the next run unmounts it)
+#     --no-vm     skip steps 3 and 4
+#     --no-smoke  skip step 3
+#     --no-boot   skip step 4
 # Environment: BUILD, SSDCACHE_CACHE (default <repo>/cache),
-# DEB_TEST_KVERS (default "6.1 6.12": the kernels whose module boots).
+# DEB_TEST_KVERS (default "6.1 6.12": the kernels that boot in steps 3
+# and 4), BOOT_TIMEOUT (seconds per boot of step 4, default 900).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,13 +63,15 @@ WORK=$(readlink -f "$BUILD/deb-test")
 BASE=$WORK/base            # the cached chroot, unpacked (read-only: lower layer)
 ROOT=$WORK/root            # this run's chroot: an overlay on BASE
 UPPER=$WORK/upper
-KEEP=0 VM=1
+KEEP=0 VM=1 BOOT=1
 PATH=$PATH:/usr/sbin:/sbin
 for a in "$@"; do
 	case $a in
 	--keep) KEEP=1 ;;
-	--no-vm) VM=0 ;;
-	*) echo "usage: $0 [--keep] [--no-vm]" >&2; exit 2 ;;
+	--no-vm) VM=0 BOOT=0 ;;
+	--no-smoke) VM=0 ;;
+	--no-boot) BOOT=0 ;;
+	*) echo "usage: $0 [--keep] [--no-vm] [--no-smoke] [--no-boot]" >&2; exit 2 ;;
 	esac
 done
 
@@ -75,6 +95,11 @@ report() {
 for t in debootstrap chroot zstd sha256sum; do
 	command -v "$t" >/dev/null || die "$t is missing: run scripts/install-deps.sh"
 done
+if [ "$BOOT" = 1 ]; then
+	for t in qemu-system-x86_64 mke2fs debugfs e2fsck timeout; do
+		command -v "$t" >/dev/null || die "$t is missing: run scripts/install-deps.sh"
+	done
+fi
 shopt -s nullglob
 DEBS=("$BUILD"/deb/*.deb)
 shopt -u nullglob
@@ -244,6 +269,44 @@ for v in $KVS; do
 done
 note "chroot ready: $ROOT (headers $V61, $V612)"
 
+# ---------------------------------------------------------------- boot packages
+# Step 4 boots the chroot: it also needs systemd as init and the 6.1
+# kernel's image (6.12's is there: its headers depend on it). Installed
+# before the snapshot, so the purge check does not count them. Their .debs
+# are cached as cache/deb-chroot/boot-pkgs-<hash>.tar, the hash of the
+# recipe, the chroot tarball's name (the same apt lists) and the package
+# list; the next run installs them from there without the network.
+# The recipe's revision: bump it when install_boot_pkgs changes.
+BOOT_RECIPE=1
+BOOT_PKGS="systemd systemd-sysv linux-image-$V61"
+install_boot_pkgs() {
+	local key tarball arch=$ROOT/var/cache/apt/archives new
+	key=$(printf '%s\n' "$BOOT_RECIPE" "${TARBALL##*/}" "$BOOT_PKGS" | sha256sum | cut -c1-12)
+	tarball=$CCACHE/boot-pkgs-$key.tar
+	[ ! -f "$tarball" ] || tar -C "$arch" -xf "$tarball"
+	(cd "$arch" && ls) | LC_ALL=C sort >"$WORK/archives.before"
+	note "installing $BOOT_PKGS (for step 4; dpkg --force-unsafe-io: a throw-away tree)"
+	# INITRD=No: linux-image's postinst.d hook would run mkinitramfs (~2 min),
+	# update_initramfs=no does not stop it; step 4 makes its own
+	# shellcheck disable=SC2086 # a list of package names
+	in_root env INITRD=No apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold \
+		-o Dpkg::Options::=--force-unsafe-io $BOOT_PKGS >"$WORK/boot-pkgs.log" 2>&1 || {
+		tail -n 20 "$WORK/boot-pkgs.log" >&2
+		die "installing $BOOT_PKGS failed (log: $WORK/boot-pkgs.log)"
+	}
+	[ ! -f "$tarball" ] && [ "${CI:-}" != true ] || return 0
+	new=$( (cd "$arch" && ls) | LC_ALL=C sort | LC_ALL=C comm -13 "$WORK/archives.before" - | grep '\.deb$' || true)
+	[ -n "$new" ] || return 0
+	flock 9
+	rm -f "$CCACHE"/boot-pkgs-*.tar
+	# shellcheck disable=SC2086 # file names without blanks (Debian's)
+	tar -C "$arch" -cf "$tarball.tmp" $new
+	mv "$tarball.tmp" "$tarball"
+	flock -u 9
+	note "cached $tarball ($(du -h "$tarball" | cut -f1))"
+}
+[ "$BOOT" = 0 ] || install_boot_pkgs
+
 # The chroot's files, without the package manager's own state and logs.
 snapshot() {
 	(cd "$ROOT" && find . -xdev \( -path ./proc -o -path ./tmp -o -path ./var/cache/apt \
@@ -314,7 +377,10 @@ if [ "$VM" = 1 ]; then
 	done
 fi
 
-# ---------------------------------------------------------------- 4. purge
+# ---------------------------------------------------------------- 4. boot
+[ "$BOOT" = 0 ] || . "$REPO/scripts/deb-boot.sh"
+
+# ---------------------------------------------------------------- 5. purge
 # What the packages own, before the purge.
 in_root dpkg -L dm-ssdcache-dkms ssdcache >"$WORK/owned.txt" 2>/dev/null || true
 note "apt-get purge dm-ssdcache-dkms ssdcache ($(wc -l <"$WORK/owned.txt") paths in dpkg -L)"

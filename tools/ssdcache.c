@@ -61,6 +61,7 @@ static int cmd_status(int argc, char **argv);
 static int cmd_stats(int argc, char **argv);
 static int cmd_inspect(int argc, char **argv);
 static int cmd_assemble(int argc, char **argv);
+static int cmd_shutdown(int argc, char **argv);
 static int cmd_advise(int argc, char **argv);
 static int cmd_resize(int argc, char **argv);
 
@@ -74,6 +75,7 @@ static const struct cmd cmds[] = {
 	{ "stats", cmd_stats, ssct_help_stats },
 	{ "inspect", cmd_inspect, ssct_help_inspect },
 	{ "assemble", cmd_assemble, ssct_help_assemble },
+	{ "shutdown", cmd_shutdown, ssct_help_shutdown },
 	{ "attach", cmd_attach, ssct_help_attach },
 	{ "set", cmd_set, ssct_help_set },
 	{ "advise", cmd_advise, ssct_help_advise },
@@ -111,6 +113,7 @@ static void usage(FILE *f)
 		"  stats NAME [--watch]                             counters\n"
 		"  inspect DEV [--json]                             print a cache superblock\n"
 		"  assemble [--config FILE]                         create configured caches\n"
+		"  shutdown [--config FILE|--all]                   flush and remove them\n"
 		"  advise DEV --for DURATION                        size a cache from DEV's I/O\n"
 		"  help [COMMAND]                                   help on a command\n"
 		"Run 'ssdcache COMMAND --help' for a command's options.\n");
@@ -1974,6 +1977,148 @@ static int cmd_assemble(int argc, char **argv)
 			created++;
 	}
 	fclose(f);
+	return failed ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------- shutdown */
+
+/* The open count of @name, or -1 if it cannot be read. */
+static int open_count(const char *name)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_INFO);
+	struct dm_info info;
+	int r = -1;
+
+	if (dmt && dm_task_set_name(dmt, name) && dm_task_run(dmt) &&
+	    dm_task_get_info(dmt, &info) && info.exists)
+		r = info.open_count;
+	if (dmt)
+		dm_task_destroy(dmt);
+	return r;
+}
+
+/*
+ * Suspend @name without freezing its file system (it is mounted read-only
+ * by now, or not at all): the target commits its metadata with the clean
+ * flag, so the next boot loads the cache warm.
+ */
+static int dm_suspend_nolockfs(const char *name)
+{
+	struct dm_task *dmt = dm_task_create(DM_DEVICE_SUSPEND);
+	int r = 0;
+
+	if (!dmt)
+		return -ENOMEM;
+	if (!dm_task_set_name(dmt, name) || !dm_task_skip_lockfs(dmt))
+		r = -EINVAL;
+	else if (!dm_task_run(dmt))
+		r = dm_task_get_errno(dmt) ? -dm_task_get_errno(dmt) : -EIO;
+	dm_task_destroy(dmt);
+	return r;
+}
+
+/*
+ * Stop one cache at shutdown: write back its dirty data, then remove it;
+ * one still open (the root file system's, or below a mounted one) is only
+ * flushed, and with @suspend_busy suspended afterwards. 0 or 1.
+ */
+static int shutdown_one(const char *name, bool suspend_busy)
+{
+	struct dmdev d;
+	int open, r;
+
+	if (get_cache(name, DM_DEVICE_TABLE, &d))
+		return 1;
+	if (run_cleaning("flush", name, "flush", false))
+		return 1;
+	open = open_count(name);
+	if (open != 0) {
+		if (!suspend_busy) {
+			printf("%s: in use (open count %d): flushed, left active\n",
+			       name, open);
+			return 0;
+		}
+		r = dm_suspend_nolockfs(name);
+		if (r)
+			return err("%s: cannot suspend: %s", name, strerror(-r));
+		printf("%s: in use: flushed and suspended (shut down cleanly)\n",
+		       name);
+		return 0;
+	}
+	r = dm_remove_dev(name);
+	if (r)
+		return err("%s: cannot remove: %s", name, strerror(-r));
+	printf("%s: removed\n", name);
+	return 0;
+}
+
+static int cmd_shutdown(int argc, char **argv)
+{
+	const struct cmd *c = cmd_of("shutdown");
+	const char *conf = CONF_FILE;
+	char line[2048], errbuf[SSCT_ERRLEN], *av[64], **names;
+	bool all = false, suspend_busy = false;
+	struct ssct_create cr;
+	int i, n, count, failed = 0;
+	FILE *f;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(c->help, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			conf = argv[++i];
+		} else if (!strcmp(argv[i], "--all")) {
+			all = true;
+		} else if (!strcmp(argv[i], "--suspend-busy")) {
+			suspend_busy = true;
+		} else {
+			return usage_err(c, "unexpected argument");
+		}
+	}
+	if (all) {
+		/* every active ssdcache device, whatever the config says */
+		if (dm_list_names(&names, &count))
+			return err("shutdown: cannot list the device-mapper devices");
+		for (i = 0; i < count; i++) {
+			struct dmdev d;
+
+			if (!dm_query(names[i], DM_DEVICE_TABLE, &d) &&
+			    d.ntargets == 1 && !strcmp(d.ttype, TARGET))
+				failed += shutdown_one(names[i], suspend_busy);
+			free(names[i]);
+		}
+		free(names);
+		return failed ? 1 : 0;
+	}
+	f = fopen(conf, "r");
+	if (!f) {
+		if (errno == ENOENT && !strcmp(conf, CONF_FILE))
+			return 0;	/* nothing configured */
+		return err("%s: %s", conf, strerror(errno));
+	}
+	/* the caches of the config's lines, last first (assembly's reverse) */
+	names = NULL;
+	count = 0;
+	while (fgets(line, sizeof(line), f)) {
+		n = ssct_conf_line(line, av, 64, errbuf, sizeof(errbuf));
+		if (n <= 0 || ssct_parse_create(n, av, &cr, errbuf, sizeof(errbuf)) ||
+		    cr.help)
+			continue;	/* assemble reports those */
+		names = realloc(names, sizeof(*names) * (count + 1));
+		if (!names) {
+			fclose(f);
+			return err("shutdown: out of memory");
+		}
+		names[count++] = strdup(cr.name);
+	}
+	fclose(f);
+	for (i = count - 1; i >= 0; i--) {
+		if (names[i] && dm_exists(names[i]))
+			failed += shutdown_one(names[i], suspend_busy);
+		free(names[i]);
+	}
+	free(names);
 	return failed ? 1 : 0;
 }
 

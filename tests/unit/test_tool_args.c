@@ -714,7 +714,7 @@ static void test_help_matches_man(void **state)
 		{ "list", ssct_help_list }, { "status", ssct_help_status },
 		{ "stats", ssct_help_stats }, { "inspect", ssct_help_inspect },
 		{ "assemble", ssct_help_assemble }, { "advise", ssct_help_advise },
-		{ "resize", ssct_help_resize },
+		{ "resize", ssct_help_resize }, { "shutdown", ssct_help_shutdown },
 	};
 	char *man = read_man(), *sec, *end, *text, *p, *line, *save, *copy;
 	char usage[256], opt[64], desc[512], *hl, *help;

@@ -104,6 +104,16 @@ const char ssct_help_assemble[] =
 "  --wait SEC           wait up to SEC seconds for the devices to appear\n"
 "  --dry-run            check and print the tables, create nothing\n";
 
+const char ssct_help_shutdown[] =
+"Usage: ssdcache shutdown [--config FILE | --all] [--suspend-busy]\n"
+"Stop the caches listed in the config file (the last line first): write\n"
+"back their dirty data, then remove them. A cache still in use (the root\n"
+"file system's) is flushed and left active.\n"
+"  --config FILE        default /etc/ssdcache.conf\n"
+"  --all                every active ssdcache device instead\n"
+"  --suspend-busy       suspend a cache still in use after its flush, so it\n"
+"                       is shut down cleanly (the last step before power-off)\n";
+
 const char ssct_help_advise[] =
 "Usage: ssdcache advise DEV --for DURATION [OPTIONS]\n"
 "       ssdcache advise --trace FILE [OPTIONS]\n"

@@ -13,6 +13,7 @@ extern const char ssct_help_status[];
 extern const char ssct_help_stats[];
 extern const char ssct_help_inspect[];
 extern const char ssct_help_assemble[];
+extern const char ssct_help_shutdown[];
 extern const char ssct_help_advise[];
 extern const char ssct_help_resize[];
 

@@ -50,7 +50,7 @@ expect_err() {
 # ---- help: every command, the same text by "help CMD" and "CMD --help"
 must $T --help >/dev/null
 must $T --version >/dev/null
-for c in create remove flush detach attach set resize list status stats inspect assemble advise; do
+for c in create remove flush detach attach set resize list status stats inspect assemble shutdown advise; do
 	$T $c --help >h1.txt || fail "$c --help failed"
 	$T help $c >h2.txt || fail "help $c failed"
 	head -n1 h1.txt | grep -q "^Usage: ssdcache $c" || fail "$c --help: $(head -n1 h1.txt)"
@@ -443,4 +443,35 @@ printf 'a2 %s %s --mode bogus\n' "$other" "$fsdev" >opt.conf
 expect_err "opt.conf:1: invalid mode 'bogus'" $T assemble --config opt.conf
 expect_err "nofile.conf: No such file" $T assemble --config nofile.conf
 must $T remove a1
+
+# ---- shutdown: each configured cache flushed, then removed; one in use is
+# flushed and left active, or with --suspend-busy suspended (marked clean)
+printf 's1 %s %s --mode writeback --block-size 64k\n' "$origin" "$cache" >sd.conf
+must $T assemble --config sd.conf >/dev/null 2>&1
+track s1
+# the cleaner off: the pattern stays dirty until shutdown writes it back
+must $T set s1 --high-watermark 100 --low-watermark 90 >/dev/null
+must dd if=/dev/urandom of=pc.bin bs=64k count=16 2>/dev/null
+pc=$(md5sum <pc.bin | cut -d' ' -f1)
+must dd if=pc.bin of=/dev/mapper/s1 bs=64k oflag=direct 2>/dev/null
+assert_eq "$(st s1 dirty)" 16 "pattern dirty before shutdown"
+exec 7</dev/mapper/s1
+out=$($T shutdown --config sd.conf) || fail "shutdown of a cache in use failed"
+log "$out"
+echo "$out" | grep -qx "s1: in use (open count 1): flushed, left active" || fail "shutdown in use: '$out'"
+assert_eq "$(st s1 dirty)" 0 "shutdown flushed the cache in use"
+assert_eq "$(dev_md5 "$origin" 0 1)" "$pc" "origin holds the pattern after shutdown's flush"
+out=$($T shutdown --all --suspend-busy) || fail "shutdown --all --suspend-busy failed"
+echo "$out" | grep -qx "s1: in use: flushed and suspended (shut down cleanly)" || fail "shutdown --suspend-busy: '$out'"
+dmsetup info s1 | grep -q SUSPENDED || fail "--suspend-busy did not suspend s1"
+$T inspect "$cache" --json | grep -q '"clean": true' || fail "the suspended cache is not marked clean"
+must dmsetup resume s1
+exec 7<&-
+out=$($T shutdown --config sd.conf) || fail "shutdown failed"
+echo "$out" | grep -qx "s1: removed" || fail "shutdown: '$out'"
+dmsetup info s1 >/dev/null 2>&1 && fail "shutdown left s1"
+out=$($T shutdown --config sd.conf) || fail "shutdown with nothing active failed"
+assert_eq "$out" "" "shutdown skips caches that are not active"
+expect_err "unexpected argument" $T shutdown --bogus
+log "ok: shutdown"
 log "tool-cli: $nerr error paths checked"
