@@ -89,7 +89,8 @@ struct ssc_fill {
 	unsigned int bytes;
 	unsigned int nr_pages;
 	atomic_t pending;	/* bios in flight, +1 while sending */
-	bool failed;
+	bool failed;		/* a cache write failed */
+	bool dropped;		/* not all sent (no memory): by the sender */
 	struct work_struct work;
 	struct page *pages[];
 };
@@ -373,12 +374,16 @@ static void ssc_fill_free(struct ssc_fill *f)
 static void ssc_fill_put(struct ssc_fill *f)
 {
 	struct ssc_ctx *sc = f->sc;
-	bool ok = !READ_ONCE(f->failed);
+	bool ok;
 
 	if (!atomic_dec_and_test(&f->pending))
 		return;
+	/* after the last put (a full barrier): every bio's failure is seen */
+	ok = !READ_ONCE(f->failed) && !f->dropped;
 	if (ok) {
 		ssc_stat(sc, SSC_ST_FILLS);
+	} else if (!READ_ONCE(f->failed)) {
+		ssc_stat(sc, SSC_ST_CANCELLED_FILLS);	/* no memory: no error */
 	} else {
 		ssc_stat(sc, SSC_ST_CACHE_ERRORS);
 		DMERR_LIMIT("%s: cache write failed during fill", ssc_name(sc));
@@ -400,8 +405,8 @@ static void ssc_fill_endio(struct bio *bio)
 
 /*
  * Write the fill's pages to the cache: one bio per BIO_MAX_VECS pages (a
- * miss of a big request in a big block may bring more), each sent before
- * the next is allocated, so the bio set's reserve always comes back.
+ * miss of a big request in a big block may bring more). Without memory
+ * for a bio the fill is dropped, as it is without memory for its pages.
  */
 static void ssc_fill_work(struct work_struct *ws)
 {
@@ -416,8 +421,13 @@ static void ssc_fill_work(struct work_struct *ws)
 				       BIO_MAX_VECS);
 		struct bio *bio;
 
+		/* no reserves for a fill (the I/O path's clones need them) */
 		bio = bio_alloc_bioset(sc->cdev->bdev, n, REQ_OP_WRITE,
-				       GFP_NOIO, &sc->bs);
+				       GFP_NOWAIT | __GFP_NOWARN, &sc->bs);
+		if (!bio) {
+			f->dropped = true;
+			break;
+		}
 		bio->bi_iter.bi_sector = sector;
 		bio->bi_private = f;
 		bio->bi_end_io = ssc_fill_endio;
@@ -425,7 +435,7 @@ static void ssc_fill_work(struct work_struct *ws)
 			unsigned int len = min_t(unsigned int, left, PAGE_SIZE);
 
 			if (bio_add_page(bio, f->pages[i], len, 0) != len) {
-				WRITE_ONCE(f->failed, true);
+				f->dropped = true;
 				bio_put(bio);
 				goto out;
 			}
