@@ -1,7 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# rel-badinput: hostile input through the kernel interfaces. 1200 (make check
-# splits them between its kernels, each from its own seed) random and
+# rel-badinput: hostile input through the kernel interfaces. 1200 random and
 # mutated table lines (generated here with awk from a fixed seed: random
 # token soup, valid lines with 1-3 mutations, valid lines) go through the
 # constructor (all with tools/dm-tableload, every 24th again with "dmsetup
@@ -14,11 +13,8 @@
 # timeout: 300
 . /vm/lib.sh
 
-# make check splits the lines between its kernels: each takes its share of
-# them, from a seed of its own (lib.sh: share_of)
-_sh=$(vm_param share 0/1)
-NLINES=${REL_LINES:-$(share_of 1200)}
-SEED=${REL_SEED:-$((5 + ${_sh%/*}))}
+NLINES=${REL_LINES:-1200}
+SEED=${REL_SEED:-5}
 load_ssdcache
 origin=$(ram_disk origin 64) || exit 1
 cache=$(ram_disk cache 16) || exit 1
