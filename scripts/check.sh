@@ -86,7 +86,7 @@ fi
 # short, and the VMs are the long part. vm-run.sh kills its qemu on TERM.
 vm_phase() {
 	local pids=() k share nk ki=0
-	trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait; exit 143' TERM
+	trap 'kill -TERM $(cat "$RES"/vm-*.pid 2>/dev/null) "${pids[@]}" 2>/dev/null; wait; exit 143' TERM
 	# The long lists of cases (configurations, rounds, seeds) are split
 	# between the kernels: the K-th of N kernels gets VM_PARAMS share=K/N
 	# and takes every N-th case (tests/vm/lib.sh: mine, share_of), so
@@ -99,9 +99,17 @@ vm_phase() {
 		ki=$((ki + 1))
 		note "VM scenarios on $k${SCEN:+: $SCEN}${share:+ ($share of the cases)}"
 		# Lines carry a [kernel] prefix, so parallel output may interleave.
+		# A pipe to tee, not "> >(tee ...)": a process substitution
+		# makes the tee a child of vm-run.sh, and bash there was seen
+		# (three times, under load) blocking for good in waitpid(-1) on
+		# that tee after its qemu subshell had ended. $! is the tee,
+		# which ends when vm-run.sh does; the pid file names vm-run.sh
+		# for the TERM trap.
 		# shellcheck disable=SC2086
-		VM_PARAMS="${VM_PARAMS:-}${share:+ $share}" \
-			"$REPO/scripts/vm-run.sh" -k "$k" -o "$RES/vm" $SCEN > >(tee "$RES/vm-$k.log") 2>&1 &
+		( echo "$BASHPID" >"$RES/vm-$k.pid"
+		  VM_PARAMS="${VM_PARAMS:-}${share:+ $share}" \
+			exec "$REPO/scripts/vm-run.sh" -k "$k" -o "$RES/vm" $SCEN ) 2>&1 |
+			tee "$RES/vm-$k.log" &
 		pids+=($!)
 		while [ "$(running "${pids[@]}")" -ge "$JOBS" ]; do sleep 5; done
 	done
